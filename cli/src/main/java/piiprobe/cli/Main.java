@@ -1,0 +1,44 @@
+package piiprobe.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import piiprobe.engine.UserError;
+
+import java.io.PrintWriter;
+
+/** Entry point: wires the subcommands and turns user errors into one line and a non-zero exit. */
+@Command(name = "piiprobe", mixinStandardHelpOptions = true, version = "piiprobe " + Main.VERSION,
+        description = "Measures whether a language model leaks personal information from its training data.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main {
+    public static final String VERSION = "0.1.0";
+
+    /** Exit code for errors the user can fix (bad flag, bad file); 1 is left for bugs. */
+    static final int USER_ERROR = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            if (verbose) ex.printStackTrace(err);
+            if (isUserError(ex)) {
+                err.println("piiprobe: " + ex.getMessage());
+                err.flush();
+                return USER_ERROR;
+            }
+            if (!verbose) ex.printStackTrace(err);
+            err.flush();
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    private static boolean isUserError(Throwable ex) {
+        return ex instanceof UserError || ex instanceof IllegalArgumentException;
+    }
+}

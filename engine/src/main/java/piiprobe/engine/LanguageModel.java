@@ -1,0 +1,41 @@
+package piiprobe.engine;
+
+import java.util.List;
+
+/**
+ * The one seam between what piiprobe asks a model and how the model computes: the local engine and
+ * served models over HTTP both implement it, and the audit and the lab see nothing else.
+ *
+ * <p>All methods take token ids from {@link #tokenizer()} and work on a batch; implementations choose
+ * how to split, pad and cache. A backend that cannot do something throws {@link UserError} naming what
+ * it lacks.
+ */
+public interface LanguageModel extends AutoCloseable {
+
+    /** Short name for reports: the model folder's name, or the served model's name. */
+    String name();
+
+    Tokenizer tokenizer();
+
+    /** The end-of-sequence token id, or -1 if the model has none. */
+    int eosTokenId();
+
+    /** Continues every prompt; the result list is in prompt order. */
+    List<Generation> generate(List<int[]> prompts, Decoding decoding, StopRule stop);
+
+    /**
+     * Teacher forcing: element i holds, for each token of {@code continuations.get(i)}, its natural
+     * log-probability given {@code prompts.get(i)} and the continuation tokens before it.
+     */
+    List<float[]> continuationLogprobs(List<int[]> prompts, List<int[]> continuations);
+
+    /**
+     * The full next-token log-probability distribution (one value per vocabulary id) after each prefix.
+     * Callers exploring many prefixes that share a start should pass them together: implementations
+     * may reuse the shared part's computation.
+     */
+    List<float[]> nextTokenLogprobs(List<int[]> prefixes);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,17 @@
+package piiprobe.engine;
+
+/**
+ * Lets a caller end one row of a batched generation early, for example once the answer it waits for
+ * can no longer change. Greedy and sampling ask it after every new token; beam search does not ask it.
+ */
+@FunctionalInterface
+public interface StopRule {
+    /**
+     * @param row    index of the prompt in the list given to {@link LanguageModel#generate}
+     * @param newIds the tokens generated so far for that row (not to be modified)
+     * @return true to stop generating for this row; its result is the tokens so far
+     */
+    boolean shouldStop(int row, int[] newIds);
+
+    StopRule NEVER = (row, newIds) -> false;
+}
