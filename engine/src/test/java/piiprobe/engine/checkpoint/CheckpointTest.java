@@ -3,6 +3,7 @@ package piiprobe.engine.checkpoint;
 import org.junit.jupiter.api.Test;
 import piiprobe.engine.UserError;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -35,5 +36,28 @@ class CheckpointTest {
             UserError missing = assertThrows(UserError.class, () -> c.tensor("lm_head.weight"));
             assertTrue(missing.getMessage().contains("no tensor 'lm_head.weight'"), missing.getMessage());
         }
+    }
+
+    @Test
+    void writerRoundTripsEveryDtype(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        float[] v = {1.0f, -2.5f, 3.14159f, 1e-3f, 65504f, -0.0f};
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"gpt2\"}");
+        new SafeTensorsWriter()
+                .add("b", DType.BF16, v, 2, 3)
+                .add("a", DType.F32, v, 6)
+                .add("c", DType.F16, v, 3, 2)
+                .write(dir.resolve("model.safetensors"));
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            assertEquals(java.util.List.of("a", "b", "c"), java.util.List.copyOf(c.names()));
+            for (int i = 0; i < v.length; i++) {
+                assertEquals(v[i], c.tensor("a", 6).get(i));
+                assertEquals(Float.float16ToFloat(Float.floatToFloat16(v[i])), c.tensor("c", 3, 2).get(i));
+                assertEquals(v[i], c.tensor("b", 2, 3).get(i), Math.abs(v[i]) / 128);
+            }
+        }
+        byte[] raw = Files.readAllBytes(dir.resolve("model.safetensors"));
+        long headerLen = java.nio.ByteBuffer.wrap(raw, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        assertEquals(0, headerLen % 8, "header padded to a multiple of 8");
+        assertEquals(' ', (char) raw[(int) (8 + headerLen - 1)], "padding is spaces");
     }
 }
