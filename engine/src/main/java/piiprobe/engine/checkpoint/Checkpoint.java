@@ -1,7 +1,6 @@
 package piiprobe.engine.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import piiprobe.engine.UserError;
 
 import java.io.IOException;
@@ -10,13 +9,16 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Iterator;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,40 +33,51 @@ import java.util.stream.Stream;
  * so a damaged checkpoint fails with one line naming the file and the tensor.
  */
 public final class Checkpoint implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** Real headers are a few hundred KiB; a larger length means a damaged or foreign file. */
-    private static final long MAX_HEADER_BYTES = 100L << 20;
+    /** The safetensors library's limit: real headers are a few hundred KiB, a larger length means a damaged or foreign file. */
+    private static final long MAX_HEADER_BYTES = 100_000_000L;
+    /** Bytes per element of every safetensors dtype whose size is whole bytes, to check offsets of tensors piiprobe does not read. */
+    private static final Map<String, Integer> DTYPE_BYTES = Map.ofEntries(
+            Map.entry("BOOL", 1), Map.entry("U8", 1), Map.entry("I8", 1), Map.entry("F8_E5M2", 1), Map.entry("F8_E4M3", 1),
+            Map.entry("F8_E8M0", 1), Map.entry("I16", 2), Map.entry("U16", 2), Map.entry("F16", 2), Map.entry("BF16", 2),
+            Map.entry("I32", 4), Map.entry("U32", 4), Map.entry("F32", 4), Map.entry("I64", 8), Map.entry("U64", 8), Map.entry("F64", 8));
 
     private record Entry(String name, String dtype, long[] shape, long begin, long end, Shard shard) {}
 
     private record Shard(Path file, MemorySegment data) {}
 
+    /** The weight files, and the index that lists them (null for a single file). */
+    private record Weights(List<Path> files, Path index, JsonNode weightMap) {}
+
     private final Path dir;
     private final HfConfig config;
     private final Arena arena;
     private final Map<String, Entry> entries;
+    /** What a missing tensor's error names: the single weight file or the index. */
+    private final Path source;
 
-    private Checkpoint(Path dir, HfConfig config, Arena arena, Map<String, Entry> entries) {
+    private Checkpoint(Path dir, HfConfig config, Arena arena, Map<String, Entry> entries, Path source) {
         this.dir = dir;
         this.config = config;
         this.arena = arena;
         this.entries = entries;
+        this.source = source;
     }
 
     public static Checkpoint open(Path dir) {
-        if (!Files.isDirectory(dir)) throw new UserError(dir + ": no such model folder");
+        if (!Files.exists(dir)) throw new UserError(dir + ": no such model folder");
+        if (!Files.isDirectory(dir))
+            throw new UserError(dir + ": not a folder (give the model folder, which holds config.json and model.safetensors)");
         Path configJson = dir.resolve("config.json");
-        if (!Files.isRegularFile(configJson))
+        if (!HfFiles.isRegularFile(configJson))
             throw new UserError(dir + ": no config.json (a Hugging Face model folder holds config.json and model.safetensors)");
         HfConfig config = HfConfig.read(configJson);
-        List<Path> files = weightFiles(dir);
+        Weights weights = weightFiles(dir);
         Arena arena = Arena.ofShared();
         try {
             Map<String, Entry> entries = new LinkedHashMap<>();
-            for (Path f : files) readShard(f, arena, entries);
-            Path index = dir.resolve("model.safetensors.index.json");
-            if (Files.isRegularFile(index)) checkIndex(index, entries);
-            return new Checkpoint(dir, config, arena, entries);
+            for (Path f : weights.files) readShard(f, arena, entries);
+            if (weights.index != null) checkIndex(dir, weights, entries);
+            return new Checkpoint(dir, config, arena, entries, weights.index != null ? weights.index : weights.files.getFirst());
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -72,37 +85,35 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /** The safetensors files to read, refusing pickle checkpoints. */
-    private static List<Path> weightFiles(Path dir) {
+    private static Weights weightFiles(Path dir) {
         Path index = dir.resolve("model.safetensors.index.json");
-        if (Files.isRegularFile(index)) {
-            Set<String> shards = new TreeSet<>();
-            for (Iterator<JsonNode> it = weightMap(index).elements(); it.hasNext(); ) {
-                JsonNode v = it.next();
-                if (!v.isTextual()) throw new UserError(index + ": weight_map values must be file names");
-                shards.add(v.asText());
+        if (HfFiles.isRegularFile(index)) {
+            JsonNode map = HfFiles.readObject(index).get("weight_map");
+            if (map == null || !map.isObject()) throw new UserError(index + ": no weight_map object");
+            Set<Path> files = new TreeSet<>();
+            for (Map.Entry<String, JsonNode> e : map.properties()) {
+                JsonNode v = e.getValue();
+                if (!v.isTextual()) throw new UserError(index + ": weight_map['" + e.getKey() + "'] must be a file name, got " + v);
+                files.add(shardFile(dir, index, v.asText()));
             }
-            List<Path> files = new ArrayList<>();
-            for (String s : shards) {
-                Path f = dir.resolve(s).normalize();
-                if (!f.startsWith(dir.normalize())) throw new UserError(index + ": shard '" + s + "' lies outside the model folder");
-                if (!Files.isRegularFile(f)) throw new UserError(index + ": shard file " + s + " is missing");
-                files.add(f);
-            }
-            return files;
+            return new Weights(List.copyOf(files), index, map);
         }
         Path single = dir.resolve("model.safetensors");
-        if (Files.isRegularFile(single)) return List.of(single);
-        List<String> names;
+        if (HfFiles.isRegularFile(single)) return new Weights(List.of(single), null, null);
+        List<Path> regular;
         try (Stream<Path> s = Files.list(dir)) {
-            names = s.map(p -> p.getFileName().toString()).sorted().toList();
+            regular = s.filter(Files::isRegularFile).sorted().toList();
         } catch (IOException e) {
-            throw new UserError(dir + ": cannot list the folder: " + e.getMessage());
+            throw new UserError(dir + ": cannot list the folder: " + HfFiles.reason(e));
         }
-        List<Path> safetensors = names.stream().filter(n -> n.endsWith(".safetensors")).map(dir::resolve).toList();
-        if (safetensors.size() == 1) return safetensors;
-        for (String n : names) {
+        List<Path> safetensors = regular.stream().filter(p -> p.getFileName().toString().endsWith(".safetensors")).toList();
+        if (safetensors.size() == 1) return new Weights(safetensors, null, null);
+        if (safetensors.size() > 1)
+            throw new UserError(dir + ": " + safetensors.size() + " .safetensors files but no model.safetensors.index.json to say which tensor lies where");
+        for (Path p : regular) {
+            String n = p.getFileName().toString();
             if (n.endsWith(".bin") || n.endsWith(".pt") || n.endsWith(".pth") || n.endsWith(".ckpt")) {
-                throw new UserError(dir.resolve(n) + ": a PyTorch pickle checkpoint, which piiprobe refuses to load because "
+                throw new UserError(p + ": a PyTorch pickle checkpoint, which piiprobe refuses to load because "
                         + "unpickling can run arbitrary code; convert it to safetensors with transformers: "
                         + "AutoModelForCausalLM.from_pretrained(DIR).save_pretrained(OUT, safe_serialization=True)");
             }
@@ -110,26 +121,29 @@ public final class Checkpoint implements AutoCloseable {
         throw new UserError(dir + ": no model.safetensors or model.safetensors.index.json");
     }
 
-    private static JsonNode weightMap(Path index) {
-        JsonNode root;
+    /** A shard named by the index: a file inside the model folder (the index must not point elsewhere). */
+    private static Path shardFile(Path dir, Path index, String name) {
+        Path f;
         try {
-            root = JSON.readTree(index.toFile());
-        } catch (IOException e) {
-            throw new UserError(index + ": malformed JSON: " + HfConfig.firstLine(e.getMessage()));
+            f = dir.resolve(name).normalize();
+        } catch (InvalidPathException e) {
+            throw new UserError(index + ": shard name '" + name + "' is not a valid file name");
         }
-        JsonNode map = root == null ? null : root.get("weight_map");
-        if (map == null || !map.isObject()) throw new UserError(index + ": no weight_map object");
-        return map;
+        Path root = dir.toAbsolutePath().normalize(), abs = f.toAbsolutePath().normalize();
+        if (!abs.startsWith(root) || abs.equals(root))
+            throw new UserError(index + ": shard '" + name + "' lies outside the model folder");
+        if (!HfFiles.isRegularFile(f)) throw new UserError(index + ": shard file " + name + " is missing");
+        return f;
     }
 
-    private static void checkIndex(Path index, Map<String, Entry> entries) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = weightMap(index).fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+    private static void checkIndex(Path dir, Weights weights, Map<String, Entry> entries) {
+        for (Map.Entry<String, JsonNode> e : weights.weightMap.properties()) {
             Entry entry = entries.get(e.getKey());
+            String listed = e.getValue().asText();
             if (entry == null)
-                throw new UserError(index + ": tensor '" + e.getKey() + "' is listed in " + e.getValue().asText() + " but not stored there");
-            if (!entry.shard.file.getFileName().toString().equals(e.getValue().asText()))
-                throw new UserError(index + ": tensor '" + e.getKey() + "' is listed in " + e.getValue().asText()
+                throw new UserError(weights.index + ": tensor '" + e.getKey() + "' is listed in " + listed + " but not stored there");
+            if (!entry.shard.file.equals(dir.resolve(listed).normalize()))
+                throw new UserError(weights.index + ": tensor '" + e.getKey() + "' is listed in " + listed
                         + " but stored in " + entry.shard.file.getFileName());
         }
     }
@@ -151,27 +165,57 @@ public final class Checkpoint implements AutoCloseable {
                         + size + " bytes (truncated or not a safetensors file)");
             ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
             readFully(ch, hb, 8);
-            try {
-                header = JSON.readTree(hb.array());
-            } catch (IOException e) {
-                throw new UserError(where + ": malformed header: " + HfConfig.firstLine(e.getMessage()));
-            }
-            if (header == null || !header.isObject()) throw new UserError(where + ": malformed header: not a JSON object");
+            header = parseHeader(hb.array(), where);
             mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
         } catch (IOException e) {
-            throw new UserError(where + ": cannot read: " + e.getMessage());
+            throw new UserError(where + ": cannot read: " + HfFiles.reason(e));
         }
         long dataStart = 8 + headerLen;
         Shard shard = new Shard(file, mapped.asSlice(dataStart).asReadOnly());
         long dataSize = size - dataStart;
-        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
+        List<Entry> inFile = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> f : header.properties()) {
             String name = f.getKey();
             if (name.equals("__metadata__")) continue;
             Entry e = parseEntry(where, name, f.getValue(), dataSize, shard);
             if (entries.putIfAbsent(name, e) != null)
                 throw new UserError(where + ": tensor '" + name + "' is stored twice (also in " + entries.get(name).shard.file + ")");
+            inFile.add(e);
         }
+        checkPacked(where, inFile, dataSize);
+    }
+
+    /** The header as a JSON object; it must be UTF-8, as the format says (Jackson alone would also take UTF-16). */
+    private static JsonNode parseHeader(byte[] bytes, String where) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes));
+        } catch (CharacterCodingException e) {
+            throw new UserError(where + ": malformed header: not UTF-8 text (not a safetensors file?)");
+        }
+        return HfFiles.parseObject(bytes, where + ": header");
+    }
+
+    /**
+     * The format's rule that tensors tile the data section exactly, in offset order, with no gap, overlap
+     * or trailing bytes: the safetensors library refuses anything else, and so a damaged file fails here
+     * rather than showing one tensor's bytes as another's.
+     */
+    private static void checkPacked(String where, List<Entry> inFile, long dataSize) {
+        List<Entry> sorted = new ArrayList<>(inFile);
+        sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        long at = 0;
+        String previous = null;
+        for (Entry e : sorted) {
+            if (e.begin != at)
+                throw new UserError(where + ": tensor '" + e.name + "': data_offsets [" + e.begin + ", " + e.end + "] "
+                        + (e.begin < at ? "overlap" : "leave a gap after") + " "
+                        + (previous == null ? "the start of the data section" : "tensor '" + previous + "' (which ends at " + at + ")"));
+            at = e.end;
+            previous = e.name;
+        }
+        if (at != dataSize)
+            throw new UserError(where + ": the tensors cover " + at + " bytes but the data section holds " + dataSize
+                    + " (trailing bytes: damaged or not a safetensors file)");
     }
 
     private static Entry parseEntry(String where, String name, JsonNode n, long dataSize, Shard shard) {
@@ -180,22 +224,22 @@ public final class Checkpoint implements AutoCloseable {
         JsonNode dtype = n.get("dtype"), shapeN = n.get("shape"), offs = n.get("data_offsets");
         if (dtype == null || !dtype.isTextual()) throw new UserError(t + "no dtype");
         if (shapeN == null || !shapeN.isArray()) throw new UserError(t + "no shape");
-        if (offs == null || !offs.isArray() || offs.size() != 2 || !offs.get(0).isIntegralNumber() || !offs.get(1).isIntegralNumber())
-            throw new UserError(t + "data_offsets must be [begin, end]");
+        if (offs == null || !offs.isArray() || offs.size() != 2 || !isCount(offs.get(0)) || !isCount(offs.get(1)))
+            throw new UserError(t + "data_offsets must be [begin, end], two non-negative integers, got " + offs);
         long[] shape = new long[shapeN.size()];
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = shapeN.get(i);
-            if (!d.isIntegralNumber() || d.longValue() < 0) throw new UserError(t + "bad shape " + shapeN);
+            if (!isCount(d)) throw new UserError(t + "bad shape " + shapeN + " (dimensions are non-negative integers)");
             shape[i] = d.longValue();
         }
         long begin = offs.get(0).longValue(), end = offs.get(1).longValue();
-        if (begin < 0 || end < begin || end > dataSize)
+        if (end < begin || end > dataSize)
             throw new UserError(t + "data_offsets [" + begin + ", " + end + "] lie outside the file's data section (" + dataSize + " bytes)");
-        DType dt = DType.fromSafetensors(dtype.asText());
-        if (dt != null) {
+        Integer bytes = DTYPE_BYTES.get(dtype.asText());
+        if (bytes != null) {
             long expect;
             try {
-                expect = Math.multiplyExact(TensorRef.numel(shape), dt.bytes());
+                expect = Math.multiplyExact(TensorRef.numel(shape), bytes);
             } catch (ArithmeticException ex) {
                 throw new UserError(t + "shape " + Arrays.toString(shape) + " is too large");
             }
@@ -204,6 +248,11 @@ public final class Checkpoint implements AutoCloseable {
                         + Arrays.toString(shape) + " needs " + expect);
         }
         return new Entry(name, dtype.asText(), shape, begin, end, shard);
+    }
+
+    /** A JSON integer in [0, Long.MAX_VALUE] (Jackson would silently wrap a larger one). */
+    private static boolean isCount(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToLong() && n.longValue() >= 0;
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
@@ -233,8 +282,7 @@ public final class Checkpoint implements AutoCloseable {
     public TensorRef tensor(String name) {
         Entry e = entries.get(name);
         if (e == null) {
-            Path where = entries.isEmpty() ? dir : entries.values().iterator().next().shard.file;
-            throw new UserError(where + ": no tensor '" + name + "' (the checkpoint holds " + entries.size()
+            throw new UserError(source + ": no tensor '" + name + "' (the checkpoint holds " + entries.size()
                     + " tensors; is config.json's model_type right?)");
         }
         DType dt = DType.fromSafetensors(e.dtype);

@@ -1,11 +1,8 @@
 package piiprobe.engine.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import piiprobe.engine.UserError;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +13,6 @@ import java.util.List;
  * keys and applies transformers' defaults itself.
  */
 public final class HfConfig {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Path file;
     private final JsonNode root;
     private final JsonNode generation;
@@ -30,32 +25,15 @@ public final class HfConfig {
 
     /** Reads {@code config.json} and, when present, {@code generation_config.json} from the same folder. */
     public static HfConfig read(Path configJson) {
-        JsonNode root = readObject(configJson);
+        JsonNode root = HfFiles.readObject(configJson);
         Path gen = configJson.resolveSibling("generation_config.json");
-        JsonNode generation = Files.isRegularFile(gen) ? readObject(gen) : null;
+        JsonNode generation = HfFiles.isRegularFile(gen) ? HfFiles.readObject(gen) : null;
         return new HfConfig(configJson, root, generation);
     }
 
     /** A config from JSON already in memory (tests, random-weight bench models). */
     public static HfConfig of(Path file, JsonNode root) {
         return new HfConfig(file, root, null);
-    }
-
-    private static JsonNode readObject(Path path) {
-        if (!Files.isRegularFile(path)) throw new UserError(path + ": file not found");
-        try {
-            JsonNode node = JSON.readTree(path.toFile());
-            if (node == null || !node.isObject()) throw new UserError(path + ": not a JSON object");
-            return node;
-        } catch (IOException e) {
-            throw new UserError(path + ": malformed JSON: " + firstLine(e.getMessage()));
-        }
-    }
-
-    static String firstLine(String s) {
-        if (s == null) return "";
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 
     public Path file() {
