@@ -68,6 +68,7 @@ public final class HfFiles {
         if (msg == null) msg = e.getClass().getSimpleName();
         int nl = msg.indexOf('\n');
         if (nl >= 0) msg = msg.substring(0, nl);
+        msg = msg.replaceAll(" \\(start marker at \\[Source: [^\\]]*; line: (\\d+), column: (\\d+)\\]\\)", " opened at line $1, column $2");
         if (e instanceof JsonProcessingException j && j.getLocation() != null && j.getLocation() != JsonLocation.NA) {
             msg += " (line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")";
         }
