@@ -1,9 +1,15 @@
 package piiprobe.engine.checkpoint;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import piiprobe.engine.UserError;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -40,6 +46,9 @@ public final class Checkpoint implements AutoCloseable {
             Map.entry("BOOL", 1), Map.entry("U8", 1), Map.entry("I8", 1), Map.entry("F8_E5M2", 1), Map.entry("F8_E4M3", 1),
             Map.entry("F8_E8M0", 1), Map.entry("I16", 2), Map.entry("U16", 2), Map.entry("F16", 2), Map.entry("BF16", 2),
             Map.entry("I32", 4), Map.entry("U32", 4), Map.entry("F32", 4), Map.entry("I64", 8), Map.entry("U64", 8), Map.entry("F64", 8));
+
+    /** Lenient about duplicate names only because {@link #readShard} reports them itself, naming the tensor. */
+    private static final ObjectMapper HEADER_JSON = new ObjectMapper();
 
     private record Entry(String name, String dtype, long[] shape, long begin, long end, Shard shard) {}
 
@@ -152,47 +161,61 @@ public final class Checkpoint implements AutoCloseable {
         String where = file.toString();
         long size;
         MemorySegment mapped;
-        JsonNode header;
-        long headerLen;
+        byte[] header;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             size = ch.size();
             if (size < 8) throw new UserError(where + ": truncated: " + size + " bytes, shorter than the 8-byte header length");
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0);
-            headerLen = lenBuf.getLong(0);
+            long headerLen = lenBuf.getLong(0);
             if (headerLen < 2 || headerLen > MAX_HEADER_BYTES || headerLen > size - 8)
                 throw new UserError(where + ": header length " + Long.toUnsignedString(headerLen) + " does not fit a file of "
                         + size + " bytes (truncated or not a safetensors file)");
             ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
             readFully(ch, hb, 8);
-            header = parseHeader(hb.array(), where);
+            header = hb.array();
             mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
         } catch (IOException e) {
             throw new UserError(where + ": cannot read: " + HfFiles.reason(e));
         }
-        long dataStart = 8 + headerLen;
+        long dataStart = 8 + header.length;
         Shard shard = new Shard(file, mapped.asSlice(dataStart).asReadOnly());
-        long dataSize = size - dataStart;
-        List<Entry> inFile = new ArrayList<>();
-        for (Map.Entry<String, JsonNode> f : header.properties()) {
-            String name = f.getKey();
-            if (name.equals("__metadata__")) continue;
-            Entry e = parseEntry(where, name, f.getValue(), dataSize, shard);
-            if (entries.putIfAbsent(name, e) != null)
-                throw new UserError(where + ": tensor '" + name + "' is stored twice (also in " + entries.get(name).shard.file + ")");
-            inFile.add(e);
+        List<Entry> inFile = parseHeader(header, where, size - dataStart, shard);
+        for (Entry e : inFile) {
+            Entry before = entries.putIfAbsent(e.name, e);
+            if (before != null)
+                throw new UserError(where + ": tensor '" + e.name + "' " + (before.shard == shard ? "appears twice in the header"
+                        : "is stored twice (also in " + before.shard.file + ")"));
         }
-        checkPacked(where, inFile, dataSize);
+        checkPacked(where, inFile, size - dataStart);
     }
 
-    /** The header as a JSON object; it must be UTF-8, as the format says (Jackson alone would also take UTF-16). */
-    private static JsonNode parseHeader(byte[] bytes, String where) {
-        try {
-            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes));
+    /**
+     * The header's tensor entries. It is read as a stream, one small entry tree at a time: a header may
+     * hold 100 MB of entries, which as one JSON tree would need gigabytes of heap. It must be UTF-8, as the
+     * format says (Jackson alone would also take UTF-16).
+     */
+    private static List<Entry> parseHeader(byte[] bytes, String where, long dataSize, Shard shard) {
+        List<Entry> out = new ArrayList<>();
+        Reader utf8 = new InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.UTF_8.newDecoder());
+        try (JsonParser p = HEADER_JSON.createParser(utf8)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) throw new UserError(where + ": header: not a JSON object");
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                if (name.equals("__metadata__")) {
+                    p.skipChildren();
+                    continue;
+                }
+                out.add(parseEntry(where, name, HEADER_JSON.readTree(p), dataSize, shard));
+            }
+            if (p.nextToken() != null) throw new UserError(where + ": header: malformed JSON: more after the object ends");
         } catch (CharacterCodingException e) {
             throw new UserError(where + ": malformed header: not UTF-8 text (not a safetensors file?)");
+        } catch (IOException e) {
+            throw new UserError(where + ": header: malformed JSON: " + HfFiles.describe(e));
         }
-        return HfFiles.parseObject(bytes, where + ": header");
+        return out;
     }
 
     /**
