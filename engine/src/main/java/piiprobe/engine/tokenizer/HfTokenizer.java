@@ -20,6 +20,7 @@ import java.util.Map;
  * is padded past the vocabulary can emit them) decode to nothing, as in transformers.
  *
  * <p>Byte-level BPE tokenizers (GPT-2 and its kin) decode in pure Java ({@link ByteLevelDecoder}).
+ * One instance may serve many threads at once.
  *
  * <p>The native library: djl copies {@code libtokenizers.so} out of its jar on first use, into
  * {@code ~/.djl.ai/tokenizers/<version>-cpu-<platform>/} (or {@code $DJL_CACHE_DIR/tokenizers}, or

@@ -65,6 +65,8 @@ class CheckpointErrorsTest {
         assertEquals(dir.resolve("config.json") + ": not a JSON object", openError());
         Files.writeString(dir.resolve("config.json"), "{\"n_embd\": 16, \"n_embd\": 32}");
         assertTrue(openError().startsWith(dir.resolve("config.json") + ": malformed JSON: Duplicate field 'n_embd'"));
+        Files.writeString(dir.resolve("config.json"), "[".repeat(5000));
+        assertTrue(openError().startsWith(dir.resolve("config.json") + ": malformed JSON: Document nesting depth (1001) exceeds"), openError());
         Files.writeString(dir.resolve("config.json"), "{\"n_embd\": 16} {}");
         assertTrue(openError().startsWith(dir.resolve("config.json") + ": malformed JSON: Trailing token"), openError());
     }
