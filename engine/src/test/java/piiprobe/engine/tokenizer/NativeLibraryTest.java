@@ -22,11 +22,14 @@ import static org.junit.jupiter.api.Assertions.*;
 class NativeLibraryTest {
     static final String TEXT = "the email address of Karen Arnold is";
 
-    /** What each racing JVM runs: load the golden tokenizer and print the ids of {@link #TEXT}. */
+    /**
+     * What each racing JVM runs: load the golden tokenizer, print the ids of {@link #TEXT} and whether
+     * djl ran offline (it does not call home or look for downloads then).
+     */
     public static final class Child {
         public static void main(String[] args) {
             try (HfTokenizer t = Tokenizers.load(Path.of(args[0]), null)) {
-                System.out.println(Arrays.toString(t.encode(TEXT)));
+                System.out.println(Arrays.toString(t.encode(TEXT)) + " offline=" + ai.djl.util.Utils.isOfflineMode());
             }
         }
     }
@@ -40,6 +43,7 @@ class NativeLibraryTest {
             ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
                     "-cp", System.getProperty("java.class.path"), Child.class.getName(), tokenizer.toString());
             pb.environment().remove("ENGINE_CACHE_DIR");
+            pb.environment().remove("DJL_OFFLINE");
             pb.environment().put("DJL_CACHE_DIR", cache.toString());
             pb.redirectErrorStream(true);
             children.add(pb.start());
@@ -48,7 +52,7 @@ class NativeLibraryTest {
             assertTrue(p.waitFor(120, TimeUnit.SECONDS), "a child JVM hangs");
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             assertEquals(0, p.exitValue(), out);
-            assertEquals("[1169, 3053, 2209, 286, 18678, 21418, 318]", out, "nothing on the output but the ids");
+            assertEquals("[1169, 3053, 2209, 286, 18678, 21418, 318] offline=true", out, "nothing on the output but the child's line");
         }
         // One extracted library, and no temporary folder left by a loser of the race.
         try (Stream<Path> s = Files.list(cache.resolve("tokenizers"))) {
