@@ -1,16 +1,14 @@
 package piiprobe.lab.bpe;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import piiprobe.engine.Tokenizer;
-import piiprobe.engine.UserError;
+import piiprobe.lab.AtomicFiles;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -270,17 +268,10 @@ public final class ByteLevelBpe implements Tokenizer {
 
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         try {
-            Files.createDirectories(dir);
-            writeAtomically(dir.resolve("tokenizer.json"), mapper.writeValueAsBytes(json));
-            writeAtomically(dir.resolve("tokenizer_config.json"), mapper.writeValueAsBytes(config));
-        } catch (IOException e) {
-            throw new UserError("cannot write the tokenizer to " + dir + ": " + e.getMessage(), e);
+            AtomicFiles.write(dir.resolve("tokenizer.json"), mapper.writeValueAsBytes(json));
+            AtomicFiles.write(dir.resolve("tokenizer_config.json"), mapper.writeValueAsBytes(config));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);  // plain maps of strings and numbers always serialize
         }
-    }
-
-    private static void writeAtomically(Path file, byte[] content) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, content);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }
