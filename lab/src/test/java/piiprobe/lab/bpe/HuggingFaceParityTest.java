@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The tokenizer.json we write, loaded by Hugging Face's tokenizers, agrees with our encoder id for id. */
-class HuggingFaceParityTest {
+public class HuggingFaceParityTest {
     @TempDir
     static Path dir;
     static ByteLevelBpe ours;
@@ -42,7 +42,7 @@ class HuggingFaceParityTest {
     }
 
     /** Hugging Face's tokenizer as the engine must use it: no special tokens added, no truncation. */
-    static HuggingFaceTokenizer huggingFace(Path tokenizerJson) throws IOException {
+    public static HuggingFaceTokenizer huggingFace(Path tokenizerJson) throws IOException {
         return HuggingFaceTokenizer.builder().optTokenizerPath(tokenizerJson)
                 .optAddSpecialTokens(false).optTruncation(false).optPadding(false).build();
     }

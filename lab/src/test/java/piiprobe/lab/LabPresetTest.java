@@ -1,0 +1,27 @@
+package piiprobe.lab;
+
+import org.junit.jupiter.api.Test;
+import piiprobe.engine.UserError;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LabPresetTest {
+    @Test
+    void findsPresetsByNameAndNamesThemAllWhenAskedForAnUnknownOne() {
+        assertEquals("default", LabPreset.named(LabPreset.DEFAULT).name());
+        assertTrue(LabPreset.names().containsAll(java.util.List.of("ci", "default", "full")));
+        UserError e = assertThrows(UserError.class, () -> LabPreset.named("huge"));
+        assertEquals("unknown preset \"huge\": choose one of ci, default, full", e.getMessage());
+    }
+
+    @Test
+    void aSeedChangesOnlyTheSeed() {
+        LabPreset p = LabPreset.named("ci"), q = p.withSeed(7);
+        assertEquals(7, q.corpus().seed());
+        assertEquals(p.corpus().people(), q.corpus().people());
+        assertEquals(p.corpus().frequencyCap(), q.corpus().frequencyCap());
+        assertEquals(p.vocabSize(), q.vocabSize());
+    }
+}
