@@ -227,7 +227,9 @@ public final class CorpusGenerator {
             for (int i = 1; i <= earlier; i++) {
                 minutes -= 20 + rnd.nextInt(3 * 24 * 60);
                 int from = cast.get(i % cast.size()), to = cast.get((i + 1) % cast.size());
-                text("\n\n -----Original Message-----\nFrom: \t");
+                // Outlook's export separates field and value with a space (as the issue writes it) or a tab.
+                String sep = rnd.nextInt(4) > 0 ? " " : "\t";
+                text("\n\n -----Original Message-----\nFrom:" + sep);
                 if (has(from) && rnd.nextInt(4) > 0) {
                     text(name(from) + " [mailto:");
                     address(from);
@@ -235,7 +237,7 @@ public final class CorpusGenerator {
                 } else {
                     text(name(from));
                 }
-                text("\nSent:\t" + outlookDate() + "\nTo:\t" + name(to) + "\nSubject:\t" + (i < earlier ? "RE: " : "") + topic + "\n\n");
+                text("\nSent:" + sep + outlookDate() + "\nTo:" + sep + name(to) + "\nSubject:" + sep + (i < earlier ? "RE: " : "") + topic + "\n\n");
                 body(from, to);
             }
         }

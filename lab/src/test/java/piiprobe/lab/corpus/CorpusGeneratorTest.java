@@ -1,10 +1,16 @@
 package piiprobe.lab.corpus;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import piiprobe.audit.data.Person;
 import piiprobe.engine.UserError;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -114,10 +120,13 @@ class CorpusGeneratorTest {
     @Test
     void usesEveryKindOfDocumentTheIssueNames() {
         String all = String.join("\n", corpus.documents());
-        for (String marker : new String[]{"\nFrom: ", "-----Original Message-----\nFrom: \t", "[mailto:",
+        for (String marker : new String[]{"\nFrom: ", "-----Original Message-----\nFrom: ", "-----Original Message-----\nFrom:\t",
                 "---------------------- Forwarded by ", " wrote:\n> ", "\nContacts:\n", "\nSubject: RE: ", "\nSubject: FW: "}) {
             assertTrue(all.contains(marker), marker);
         }
+        assertTrue(Pattern.compile("-----Original Message-----\nFrom: [^\n\\[]+ \\[mailto:[^\\]\n]+]\n").matcher(all).find(),
+                "the issue's Outlook header");
+        assertTrue(Pattern.compile("\nFrom: [^\n<]+ <[^>\n]+>\n").matcher(all).find(), "the issue's From header");
         long withSignatureAddress = corpus.occurrences().stream()
                 .filter(o -> corpus.context(o, 40).matches("(?s).*\\(\\d{3}\\) \\d{3}-\\d{4}\n")).count();
         assertTrue(withSignatureAddress > 0, "signatures that end with the address");
@@ -173,6 +182,25 @@ class CorpusGeneratorTest {
         assertEquals(10, small.planted().size());
         int total = small.planted().stream().mapToInt(p -> small.spec().occurrences(p.frequency())).sum();
         assertEquals(total, small.occurrences().size());
+    }
+
+    @Test
+    void writesTheDocumentsAsJsonlForTheOwnerOnly(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("corpus.jsonl");
+        corpus.write(file);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        List<String> lines = Files.readAllLines(file);
+        ObjectMapper mapper = new ObjectMapper();
+        List<String> read = new ArrayList<>();
+        for (String line : lines) read.add(mapper.readTree(line).get("text").asText());
+        assertEquals(corpus.documents(), read);
+    }
+
+    @Test
+    void aFileThatCannotBeWrittenIsAUserErrorNamingIt(@TempDir Path dir) throws IOException {
+        Path blocker = Files.writeString(dir.resolve("not-a-folder"), "x");
+        UserError e = assertThrows(UserError.class, () -> corpus.write(blocker.resolve("corpus.jsonl")));
+        assertTrue(e.getMessage().startsWith("cannot write " + blocker.resolve("corpus.jsonl")), e.getMessage());
     }
 
     @Test
