@@ -12,7 +12,7 @@ import java.util.Arrays;
  * <p>Why not call the native library: the audit's stop rule decodes every row after every generated
  * token, and this avoids a JNI round trip and a native string per call.
  */
-final class ByteLevelDecoder {
+public final class ByteLevelDecoder {
     /** GPT-2's {@code bytes_to_unicode}: byte b is shown as character {@code BYTE_TO_CHAR[b]}. */
     private static final char[] BYTE_TO_CHAR = new char[256];
     /** Its inverse over the 324 characters it uses; -1 elsewhere. */
@@ -42,7 +42,7 @@ final class ByteLevelDecoder {
     }
 
     /** The byte-level spelling of raw bytes, as the vocabulary of a byte-level BPE writes them. */
-    static String spell(byte[] bytes) {
+    public static String spell(byte[] bytes) {
         StringBuilder sb = new StringBuilder(bytes.length);
         for (byte b : bytes) sb.append(BYTE_TO_CHAR[b & 0xff]);
         return sb.toString();

@@ -5,10 +5,10 @@ package piiprobe.engine.tokenizer;
  * practice, which Python's {@code errors="replace"} and Rust's {@code from_utf8_lossy} follow). Java's
  * own decoder differs on encoded surrogates (ED A0..BF): it emits one U+FFFD where they emit two.
  */
-final class Utf8 {
+public final class Utf8 {
     private Utf8() {}
 
-    static String decodeLossy(byte[] b) {
+    public static String decodeLossy(byte[] b) {
         char[] out = new char[b.length]; // never more chars than bytes
         int n = 0;
         int i = 0;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import piiprobe.engine.Tokenizer;
+import piiprobe.engine.tokenizer.Utf8;
 import piiprobe.lab.AtomicFiles;
 
 import java.io.ByteArrayOutputStream;
@@ -163,43 +164,7 @@ public final class ByteLevelBpe implements Tokenizer {
             checkId(id);
             bytes.writeBytes(id == endOfText ? END_OF_TEXT_BYTES : tokenBytes[id]);
         }
-        return lossyUtf8(bytes.toByteArray());
-    }
-
-    /**
-     * UTF-8 with each maximal invalid subpart replaced by one U+FFFD, as Rust's
-     * {@code String::from_utf8_lossy} (and so Hugging Face's ByteLevel decoder) does. Java's own decoder
-     * differs: it takes ED A0 (the start of a surrogate) as one bad sequence where Rust sees two.
-     */
-    static String lossyUtf8(byte[] b) {
-        StringBuilder out = new StringBuilder(b.length);
-        int validFrom = 0, i = 0;
-        while (i < b.length) {
-            int lead = b[i] & 0xFF;
-            if (lead < 0x80) {
-                i++;
-                continue;
-            }
-            int width = lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3 : lead >= 0xF0 && lead <= 0xF4 ? 4 : 1;
-            int good = 1;  // bytes of the sequence that are valid so far
-            if (width > 1 && i + 1 < b.length) {
-                int second = b[i + 1] & 0xFF;
-                int lo = lead == 0xE0 ? 0xA0 : lead == 0xF0 ? 0x90 : 0x80;
-                int hi = lead == 0xED ? 0x9F : lead == 0xF4 ? 0x8F : 0xBF;
-                if (second >= lo && second <= hi) {
-                    good = 2;
-                    while (good < width && i + good < b.length && (b[i + good] & 0xC0) == 0x80) good++;
-                }
-            }
-            if (width > 1 && good == width) {
-                i += width;
-                continue;
-            }
-            out.append(new String(b, validFrom, i - validFrom, StandardCharsets.UTF_8)).append('\uFFFD');
-            i += good;
-            validFrom = i;
-        }
-        return out.append(new String(b, validFrom, b.length - validFrom, StandardCharsets.UTF_8)).toString();
+        return Utf8.decodeLossy(bytes.toByteArray());  // as Rust's from_utf8_lossy, which Hugging Face uses
     }
 
     private void checkId(int id) {

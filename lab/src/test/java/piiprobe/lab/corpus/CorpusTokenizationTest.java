@@ -3,6 +3,8 @@ package piiprobe.lab.corpus;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import piiprobe.engine.tokenizer.HfTokenizer;
+import piiprobe.engine.tokenizer.Tokenizers;
 import piiprobe.lab.LabPreset;
 import piiprobe.lab.bpe.BpeTrainer;
 import piiprobe.lab.bpe.ByteLevelBpe;
@@ -14,7 +16,10 @@ import java.util.Arrays;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The tokenizer trained on the ci preset's corpus: full vocabulary, Hugging Face parity on every document. */
+/**
+ * The tokenizer trained on the ci preset's corpus: full vocabulary, Hugging Face parity on every
+ * document, and the engine's tokenizer loader reads it.
+ */
 class CorpusTokenizationTest {
     @Test
     void theCorpusTokenStreamIsWhatHuggingFaceMakesOfEveryDocumentAndDecodesBack(@TempDir Path dir) throws IOException {
@@ -35,6 +40,14 @@ class CorpusTokenizationTest {
                 at += expected.length + 1;
             }
             assertEquals(stream.length, at);
+        }
+        // The engine loads it from a model folder as it would a checkpoint's, and agrees.
+        try (HfTokenizer engine = Tokenizers.load(dir, null)) {
+            assertEquals(bpe.vocabSize(), engine.vocabSize());
+            for (String doc : corpus.documents().subList(0, 50)) {
+                assertArrayEquals(bpe.encode(doc), engine.encode(doc));
+                assertEquals(doc, engine.decode(bpe.encode(doc)));
+            }
         }
     }
 }
