@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ForkJoinPool;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,6 +65,17 @@ class BpeTrainerTest {
         Collections.shuffle(shuffled, new Random(5));
         ByteLevelBpe a = BpeTrainer.train(texts, 600), b = BpeTrainer.train(shuffled, 600);
         for (int id = 0; id < a.vocabSize(); id++) assertEquals(a.token(id), b.token(id));
+    }
+
+    @Test
+    void doesNotDependOnTheNumberOfThreads() throws Exception {
+        List<String> texts = sampleTexts(300, 4);
+        ByteLevelBpe one = new ForkJoinPool(1).submit(() -> BpeTrainer.train(texts, 600)).get();
+        ByteLevelBpe many = new ForkJoinPool(7).submit(() -> BpeTrainer.train(texts, 600)).get();
+        for (int id = 0; id < one.vocabSize(); id++) assertEquals(one.token(id), many.token(id));
+        int[] a = new ForkJoinPool(1).submit(() -> one.encodeDocuments(texts)).get();
+        int[] b = new ForkJoinPool(7).submit(() -> one.encodeDocuments(texts)).get();
+        assertArrayEquals(a, b);
     }
 
     @Test

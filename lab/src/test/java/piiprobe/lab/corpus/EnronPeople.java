@@ -39,11 +39,11 @@ final class EnronPeople {
 
     private static Map<Integer, List<Person.Support>> supports(JsonNode byK) {
         Map<Integer, List<Person.Support>> out = new HashMap<>();
-        byK.fields().forEachRemaining(e -> {
+        for (Map.Entry<String, JsonNode> e : byK.properties()) {
             List<Person.Support> list = new ArrayList<>();
             for (JsonNode s : e.getValue()) list.add(new Person.Support(s.get("name").asText(), s.get("email").asText()));
             out.put(Integer.parseInt(e.getKey()), list);
-        });
+        }
         return out;
     }
 }
