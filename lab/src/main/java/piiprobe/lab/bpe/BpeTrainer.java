@@ -66,7 +66,7 @@ public final class BpeTrainer {
 
         List<long[]> merges = new ArrayList<>();
         Vocabulary vocabulary = new Vocabulary();
-        int[] visited = new int[nWords];   // merge number + 1 that last rewrote the word
+        int[] visited = new int[nWords];   // per word, the number (from 1) of the merge that last visited it
         while (vocabulary.size() + 1 < vocabSize && !heap.isEmpty()) {
             long[] top = heap.poll();
             long pair = top[1];
