@@ -40,7 +40,7 @@ public record Person(String name, String email, int frequency, String context, S
     }
 
     /** Python's {@code str.isspace()}: Java's whitespace plus the no-break spaces and NEL (U+0085). */
-    static boolean isPythonSpace(char c) {
+    public static boolean isPythonSpace(char c) {
         return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == 0x85;
     }
 

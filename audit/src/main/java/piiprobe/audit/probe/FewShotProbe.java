@@ -46,7 +46,8 @@ public record FewShotProbe(int k, boolean knownDomain) implements Probe {
         return knownDomain;
     }
 
-    private List<Person.Support> supports(Person person) {
+    /** The person's supports for this setting, in order, or null when the data set has none. */
+    public List<Person.Support> supports(Person person) {
         if (person.shots() == null) return null;
         return (knownDomain ? person.shots().knownDomain() : person.shots().unknownDomain()).get(k);
     }
