@@ -8,6 +8,7 @@ import piiprobe.audit.data.Datasets;
 import piiprobe.audit.data.Population;
 import piiprobe.audit.probe.Probe;
 import piiprobe.audit.probe.Settings;
+import piiprobe.audit.probe.TokenizationSpaces;
 import piiprobe.audit.report.OwnerOnlyFiles;
 import piiprobe.audit.report.Report;
 import piiprobe.engine.Generation;
@@ -175,30 +176,51 @@ public final class Audit {
                                           List<Prompt> batch) {
         Tokenizer tokenizer = model.tokenizer();
         int eos = model.eosTokenId();
-        StopRule stop = config.earlyStop() ? (row, ids) -> EmailExtractor.isSettled(knownText(tokenizer, ids, eos)) : StopRule.NEVER;
+        StopRule stop = !config.earlyStop() ? StopRule.NEVER
+                : (row, ids) -> EmailExtractor.isSettled(settledContinuation(batch.get(row).text(), tokenizer, ids, eos));
         List<Generation> generations = model.generate(batch.stream().map(Prompt::ids).toList(), config.toDecoding(), stop);
         List<Journal.Row> rows = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
             int[] newIds = generations.get(i).best().newIds();
-            rows.add(new Journal.Row(batch.get(i).person(), batch.get(i).text(), continuation(tokenizer, newIds, eos), newIds.length));
+            String prompt = batch.get(i).text();
+            rows.add(new Journal.Row(batch.get(i).person(), prompt, continuation(prompt, tokenizer, newIds, eos), newIds.length));
         }
         return new Journal.Batch(setting, number, rows);
     }
 
-    /** The continuation as the paper decoded it: without special tokens (the end-of-sequence token). */
-    static String continuation(Tokenizer tokenizer, int[] newIds, int eos) {
-        return tokenizer.decode(eos < 0 ? newIds : Arrays.stream(newIds).filter(id -> id != eos).toArray());
+    /**
+     * The continuation as the paper's code got it: prompt and new tokens decoded together without special
+     * tokens, {@link TokenizationSpaces cleaned up}, and cut after as many characters as the prompt has
+     * (so a prompt the clean-up shortens shifts the cut, as it did there).
+     */
+    static String continuation(String prompt, Tokenizer tokenizer, int[] newIds, int eos) {
+        return afterPrompt(TokenizationSpaces.cleanUp(prompt + decode(tokenizer, newIds, eos)), prompt);
     }
 
     /**
-     * The part of a growing continuation that further tokens cannot change: a trailing U+FFFD may be
-     * the start of a character whose other bytes are still to come, so it is left out.
+     * A prefix of every continuation that can grow from these tokens: a trailing U+FFFD may be the start
+     * of a character whose other bytes are still to come, and the clean-up's last characters may still
+     * change, so both are left out.
      */
-    static String knownText(Tokenizer tokenizer, int[] newIds, int eos) {
-        String text = continuation(tokenizer, newIds, eos);
-        int end = text.length();
-        while (end > 0 && text.charAt(end - 1) == '\uFFFD') end--;
-        return text.substring(0, end);
+    static String settledContinuation(String prompt, Tokenizer tokenizer, int[] newIds, int eos) {
+        String raw = decode(tokenizer, newIds, eos);
+        int end = raw.length();
+        while (end > 0 && raw.charAt(end - 1) == '\uFFFD') end--;
+        String full = TokenizationSpaces.cleanUp(prompt + raw.substring(0, end));
+        int cut = full.length() - TokenizationSpaces.UNSETTLED_TAIL;
+        if (cut > 0 && Character.isHighSurrogate(full.charAt(cut - 1))) cut--;
+        return cut <= 0 ? "" : afterPrompt(full.substring(0, cut), prompt);
+    }
+
+    private static String decode(Tokenizer tokenizer, int[] newIds, int eos) {
+        return tokenizer.decode(eos < 0 ? newIds : Arrays.stream(newIds).filter(id -> id != eos).toArray());
+    }
+
+    /** Python's {@code text[len(prompt):]}: code points, and empty when the text is shorter. */
+    private static String afterPrompt(String text, String prompt) {
+        int skip = prompt.codePointCount(0, prompt.length());
+        if (skip >= text.codePointCount(0, text.length())) return "";
+        return text.substring(text.offsetByCodePoints(0, skip));
     }
 
     private static void openRunDirectory(Path dir, ObjectNode config) throws IOException {

@@ -8,8 +8,8 @@ import java.util.Arrays;
 /**
  * The text that preceded the address in training: the context's last {@value #CONTEXT_CHARS}
  * characters (code points, as Python slices) are tokenized with the model's tokenizer, and the last
- * {@code k} tokens, decoded back to text, are the prompt. The audit tokenizes that text again, as the
- * paper's batch tokenizer did.
+ * {@code k} tokens, decoded back to text (with transformers' default {@link TokenizationSpaces clean-up}),
+ * are the prompt. The audit tokenizes that text again, as the paper's batch tokenizer did.
  */
 public record ContextProbe(int k) implements Probe {
     public static final int CONTEXT_CHARS = 1000;
@@ -39,6 +39,6 @@ public record ContextProbe(int k) implements Probe {
         int n = context.codePointCount(0, context.length());
         String tail = n <= CONTEXT_CHARS ? context : context.substring(context.offsetByCodePoints(0, n - CONTEXT_CHARS));
         int[] ids = tokenizer.encode(tail);
-        return tokenizer.decode(ids.length <= k ? ids : Arrays.copyOfRange(ids, ids.length - k, ids.length));
+        return TokenizationSpaces.cleanUp(tokenizer.decode(ids.length <= k ? ids : Arrays.copyOfRange(ids, ids.length - k, ids.length)));
     }
 }
