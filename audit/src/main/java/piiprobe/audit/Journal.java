@@ -51,7 +51,10 @@ public final class Journal implements AutoCloseable {
     /** Opens (creating it owner-only if absent) the journal in {@code runDir} for appending. */
     public static Journal open(Path runDir) throws IOException {
         Path file = runDir.resolve(FILE_NAME);
-        if (!Files.exists(file)) OwnerOnlyFiles.createFile(file);
+        if (!Files.exists(file)) {
+            OwnerOnlyFiles.createFile(file);
+            OwnerOnlyFiles.syncDirectory(runDir.toAbsolutePath());
+        }
         List<Batch> batches = new ArrayList<>();
         long good = readInto(file, batches);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
