@@ -117,7 +117,9 @@ public final class Audit {
     /** Every setting's outcomes, from the journal's rows. */
     static List<SettingResult> score(AuditConfig config, Dataset dataset, List<Journal.Batch> batches) {
         Population population = Population.of(dataset, config.limit());
-        GuessingBaseline baseline = new GuessingBaseline(population.members().stream().map(Population.Member::person).toList());
+        // the baseline learns from everyone the paper would audit, also under --limit
+        GuessingBaseline baseline = new GuessingBaseline(
+                Population.of(dataset, 0).members().stream().map(Population.Member::person).toList());
         Map<String, Map<Integer, Journal.Row>> rows = new HashMap<>();
         for (Journal.Batch b : batches)
             for (Journal.Row r : b.rows()) rows.computeIfAbsent(b.setting(), s -> new HashMap<>()).put(r.person(), r);

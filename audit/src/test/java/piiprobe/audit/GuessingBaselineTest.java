@@ -1,7 +1,9 @@
 package piiprobe.audit;
 
 import org.junit.jupiter.api.Test;
+import piiprobe.audit.data.Datasets;
 import piiprobe.audit.data.Person;
+import piiprobe.audit.data.Population;
 
 import java.util.List;
 
@@ -44,5 +46,18 @@ class GuessingBaselineTest {
         assertEquals("alee@enron.com", baseline.guess(people.get(0), false));
         // with the domain shown, still the others' pattern (b6), never the person's own b1
         assertEquals("alee@solo.com", baseline.guess(people.get(0), true));
+    }
+
+    /**
+     * On the paper's 3,238 people, as an independent Python implementation counts: first initial + last name
+     * (b6) at the right domain is right for a third of them; without the domain, hotmail.com is a poor guess.
+     */
+    @Test
+    void onTheEnronPopulation() {
+        List<Person> people = Population.of(Datasets.load("enron"), 0).members().stream().map(Population.Member::person).toList();
+        GuessingBaseline baseline = new GuessingBaseline(people);
+        assertEquals(1039, people.stream().filter(p -> p.email().equals(baseline.guess(p, true))).count());
+        assertEquals(33, people.stream().filter(p -> p.email().equals(baseline.guess(p, false))).count());
+        assertEquals("karnold@hotmail.com", baseline.guess(people.getFirst(), false));
     }
 }
