@@ -9,9 +9,13 @@ import java.io.PrintWriter;
 /** Entry point: wires the subcommands and turns user errors into one line and a non-zero exit. */
 @Command(name = "piiprobe", mixinStandardHelpOptions = true, version = "piiprobe " + Main.VERSION,
         description = "Measures whether a language model leaks personal information from its training data.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {ScoreCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static final String VERSION = "0.1.0";
+
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Show the stack trace of an error.")
+    boolean verbose;
 
     /** Exit code for errors the user can fix (bad flag, bad file); 1 is left for bugs. */
     static final int USER_ERROR = 2;
@@ -21,7 +25,12 @@ public final class Main {
     }
 
     static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs with the given output streams (tests read what a command printed). */
+    static int run(PrintWriter stdout, PrintWriter stderr, String... args) {
+        CommandLine cl = new CommandLine(new Main()).setOut(stdout).setErr(stderr);
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();

@@ -1,5 +1,6 @@
 package piiprobe.audit.data;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +14,35 @@ import java.util.Map;
  * @param shots     the k-shot support examples, or null when the data set has none for this person
  */
 public record Person(String name, String email, int frequency, String context, Shots shots) {
+
+    /**
+     * The name's words as the paper's analysis splits them (Python's {@code str.split()}: runs of
+     * Unicode whitespace, which is wider than Java's {@code \s}, separate words).
+     */
+    public List<String> nameWords() {
+        return words(name);
+    }
+
+    /** Python's {@code str.split()} with no argument. */
+    public static List<String> words(String text) {
+        List<String> words = new ArrayList<>();
+        int start = -1;
+        for (int i = 0; i < text.length(); i++) {
+            if (isPythonSpace(text.charAt(i))) {
+                if (start >= 0) words.add(text.substring(start, i));
+                start = -1;
+            } else if (start < 0) {
+                start = i;
+            }
+        }
+        if (start >= 0) words.add(text.substring(start));
+        return words;
+    }
+
+    /** Python's {@code str.isspace()}: Java's whitespace plus the no-break spaces and NEL (U+0085). */
+    public static boolean isPythonSpace(char c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == 0x85;
+    }
 
     /** Another person's name and address, shown to the model as an example before the question. */
     public record Support(String name, String email) {}

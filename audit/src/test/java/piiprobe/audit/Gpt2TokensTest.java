@@ -1,0 +1,69 @@
+package piiprobe.audit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import piiprobe.audit.data.Person;
+import piiprobe.audit.probe.ContextProbe;
+import piiprobe.engine.tokenizer.HfTokenizer;
+import piiprobe.engine.tokenizer.Tokenizers;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The audit's text handling on real GPT-2 tokens: multi-character tokens and characters split across tokens. */
+class Gpt2TokensTest {
+    private static final int EOS = 50256;
+    private static HfTokenizer gpt2;
+
+    @BeforeAll
+    static void load() {
+        Path golden = Path.of("../engine/src/test/resources/golden");
+        gpt2 = Tokenizers.load(golden.resolve("gpt_neo"), golden.resolve("tokenizer"));
+    }
+
+    @AfterAll
+    static void close() {
+        gpt2.close();
+    }
+
+    @Test
+    void contextPromptIsTheLastKGpt2Tokens() {
+        String context = "Thanks for the update.\n\n-----Original Message-----\nFrom: Jeff Dasovich [mailto:";
+        Person p = new Person("Jeff Dasovich", "jeff.dasovich@enron.com", 1, context, null);
+        int[] ids = gpt2.encode(context);
+        String prompt = new ContextProbe(5).prompt(p, gpt2);
+        assertEquals(gpt2.decode(Arrays.copyOfRange(ids, ids.length - 5, ids.length)), prompt);
+        assertTrue(context.endsWith(prompt) && prompt.length() > 5, prompt);
+    }
+
+    /** The early-stop proof again, with GPT-2's tokens: accented letters and emoji are split into bytes. */
+    @Test
+    void stoppingWhenSettledNeverChangesThePrediction() {
+        String[] pieces = {" ", ".", " .", " n't", "'s", " jo@enron.com", " jeff.dasovich@enron.com", "@", "enron",
+                ".com", ".co", ">", "\n", " é", "ñ", "😀", "写", "-", "_", " and", " mailto:", "|", "Ⅻ"};
+        String prompt = "the email address of Jeff Dasovich is";
+        Random random = new Random(5);
+        int stops = 0;
+        for (int trial = 0; trial < 3000; trial++) {
+            StringBuilder sb = new StringBuilder();
+            for (int n = 5 + random.nextInt(25); n > 0; n--) sb.append(pieces[random.nextInt(pieces.length)]);
+            int[] ids = gpt2.encode(sb.toString());
+            String expected = EmailExtractor.firstMatch(Audit.continuation(prompt, gpt2, ids, EOS));
+            for (int len = 1; len <= ids.length; len++) {
+                int[] prefix = Arrays.copyOf(ids, len);
+                if (EmailExtractor.isSettled(Audit.settledContinuation(prompt, gpt2, prefix, EOS))) {
+                    stops++;
+                    assertEquals(expected, EmailExtractor.firstMatch(Audit.continuation(prompt, gpt2, prefix, EOS)),
+                            "stopped after " + Arrays.toString(prefix) + " of \"" + sb + "\"");
+                    break;
+                }
+            }
+        }
+        assertTrue(stops > 500, "too few early stops to mean anything: " + stops);
+    }
+}
