@@ -1,7 +1,6 @@
 package piiprobe.engine.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 import piiprobe.engine.UserError;
 import piiprobe.engine.checkpoint.DType;
@@ -10,6 +9,7 @@ import piiprobe.engine.checkpoint.TensorRef;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -144,6 +144,8 @@ public final class PackedMatrix {
             for (int j = 0; j < cols; j++) y[o + j] = (add ? y[o + j] : 0f) + (bias != null ? bias[c0 + j] : 0f);
         }
         MemorySegment scratch = dtype == DType.F32 ? null : SCRATCH.get();
+        // The last panel's columns past the matrix go to a tile: the micro-kernel's stores stay unmasked.
+        float[] tile = cols < PANEL ? new float[4 * PANEL] : null;
         for (int k0 = 0; k0 < in; k0 += KC) {
             int kc = Math.min(KC, in - k0);
             long first = ((long) p * in + k0) * PANEL;
@@ -158,18 +160,26 @@ public final class PackedMatrix {
                 int valid = Math.min(4, r1 - r);
                 int xa = r * in + k0;
                 int xb = valid > 1 ? xa + in : xa, xc = valid > 2 ? xa + 2 * in : xa, xd = valid > 3 ? xa + 3 * in : xa;
-                micro(x, xa, xb, xc, xd, kc, w, wOff, y, r * out + c0, out, valid, cols);
+                if (tile == null) {
+                    micro(x, xa, xb, xc, xd, kc, w, wOff, y, r * out + c0, out, valid);
+                } else {
+                    Arrays.fill(tile, 0f);
+                    micro(x, xa, xb, xc, xd, kc, w, wOff, tile, 0, PANEL, valid);
+                    for (int i = 0; i < valid; i++)
+                        for (int j = 0; j < cols; j++) y[(r + i) * out + c0 + j] += tile[i * PANEL + j];
+                }
             }
         }
     }
 
     /**
-     * The 4-row × PANEL-column kernel: 16 vector accumulators, each k loads the panel's four weight
-     * vectors once and broadcasts one x value per row. Rows beyond {@code valid} repeat row 0's x
-     * and are not stored.
+     * The 4-row × PANEL-column kernel: 16 vector accumulators; each k loads the panel's four weight
+     * vectors once and broadcasts one x value per row; the sums are added into y's rows. Rows beyond
+     * {@code valid} repeat row 0's x and are not stored. Everything stays in this one method: vectors
+     * handed to a helper that C2 does not inline get boxed, which cost 10× here.
      */
     private static void micro(float[] x, int xa, int xb, int xc, int xd, int kc, MemorySegment w, long wOff,
-                              float[] y, int ya, int yStride, int valid, int cols) {
+                              float[] y, int ya, int yStride, int valid) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
@@ -201,19 +211,28 @@ public final class PackedMatrix {
             c32 = w2.fma(a, c32);
             c33 = w3.fma(a, c33);
         }
-        VectorMask<Float> m0 = S.indexInRange(0, cols), m1 = S.indexInRange(L, cols);
-        VectorMask<Float> m2 = S.indexInRange(2 * L, cols), m3 = S.indexInRange(3 * L, cols);
-        addRow(y, ya, c00, c01, c02, c03, m0, m1, m2, m3);
-        if (valid > 1) addRow(y, ya + yStride, c10, c11, c12, c13, m0, m1, m2, m3);
-        if (valid > 2) addRow(y, ya + 2 * yStride, c20, c21, c22, c23, m0, m1, m2, m3);
-        if (valid > 3) addRow(y, ya + 3 * yStride, c30, c31, c32, c33, m0, m1, m2, m3);
-    }
-
-    private static void addRow(float[] y, int o, FloatVector a, FloatVector b, FloatVector c, FloatVector d,
-                               VectorMask<Float> m0, VectorMask<Float> m1, VectorMask<Float> m2, VectorMask<Float> m3) {
-        a.add(FloatVector.fromArray(S, y, o, m0)).intoArray(y, o, m0);
-        b.add(FloatVector.fromArray(S, y, o + L, m1)).intoArray(y, o + L, m1);
-        c.add(FloatVector.fromArray(S, y, o + 2 * L, m2)).intoArray(y, o + 2 * L, m2);
-        d.add(FloatVector.fromArray(S, y, o + 3 * L, m3)).intoArray(y, o + 3 * L, m3);
+        int o = ya;
+        c00.add(FloatVector.fromArray(S, y, o)).intoArray(y, o);
+        c01.add(FloatVector.fromArray(S, y, o + L)).intoArray(y, o + L);
+        c02.add(FloatVector.fromArray(S, y, o + 2 * L)).intoArray(y, o + 2 * L);
+        c03.add(FloatVector.fromArray(S, y, o + 3 * L)).intoArray(y, o + 3 * L);
+        if (valid < 2) return;
+        o += yStride;
+        c10.add(FloatVector.fromArray(S, y, o)).intoArray(y, o);
+        c11.add(FloatVector.fromArray(S, y, o + L)).intoArray(y, o + L);
+        c12.add(FloatVector.fromArray(S, y, o + 2 * L)).intoArray(y, o + 2 * L);
+        c13.add(FloatVector.fromArray(S, y, o + 3 * L)).intoArray(y, o + 3 * L);
+        if (valid < 3) return;
+        o += yStride;
+        c20.add(FloatVector.fromArray(S, y, o)).intoArray(y, o);
+        c21.add(FloatVector.fromArray(S, y, o + L)).intoArray(y, o + L);
+        c22.add(FloatVector.fromArray(S, y, o + 2 * L)).intoArray(y, o + 2 * L);
+        c23.add(FloatVector.fromArray(S, y, o + 3 * L)).intoArray(y, o + 3 * L);
+        if (valid < 4) return;
+        o += yStride;
+        c30.add(FloatVector.fromArray(S, y, o)).intoArray(y, o);
+        c31.add(FloatVector.fromArray(S, y, o + L)).intoArray(y, o + L);
+        c32.add(FloatVector.fromArray(S, y, o + 2 * L)).intoArray(y, o + 2 * L);
+        c33.add(FloatVector.fromArray(S, y, o + 3 * L)).intoArray(y, o + 3 * L);
     }
 }

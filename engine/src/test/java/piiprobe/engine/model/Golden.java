@@ -138,6 +138,29 @@ final class Golden implements AutoCloseable {
         return out;
     }
 
+    /** The golden left-padded batch: positions from the mask (generate()'s) and 0..L−1 over the pads (a plain forward). */
+    record Padded(int rows, int steps, int[] tokens, int[] positions, int[] plainPositions, boolean[] real) {
+        static Padded of(JsonNode batched) {
+            int rows = batched.get("input_ids").size(), steps = batched.get("input_ids").get(0).size();
+            int[] tokens = new int[rows * steps], positions = new int[rows * steps], plain = new int[rows * steps];
+            boolean[] real = new boolean[rows * steps];
+            for (int r = 0; r < rows; r++)
+                for (int t = 0; t < steps; t++) {
+                    tokens[r * steps + t] = batched.get("input_ids").get(r).get(t).intValue();
+                    real[r * steps + t] = batched.get("attention_mask").get(r).get(t).intValue() == 1;
+                    positions[r * steps + t] = batched.get("position_ids_from_mask").get(r).get(t).intValue();
+                    plain[r * steps + t] = t;
+                }
+            return new Padded(rows, steps, tokens, positions, plain, real);
+        }
+
+        int[] lastSlots() {
+            int[] last = new int[rows];
+            for (int r = 0; r < rows; r++) last[r] = r * steps + steps - 1;
+            return last;
+        }
+    }
+
     @Override
     public void close() {
         model.close();

@@ -60,22 +60,12 @@ class GoldenParityTest {
     void leftPaddedBatchMatchesBothPositionSchemes(String name) {
         try (Golden g = new Golden(name)) {
             JsonNode batched = g.json.get("batched");
-            int rows = batched.get("input_ids").size(), steps = batched.get("input_ids").get(0).size();
-            int[] tokens = new int[rows * steps], fromMask = new int[rows * steps], plain = new int[rows * steps];
-            boolean[] real = new boolean[rows * steps];
-            for (int r = 0; r < rows; r++)
-                for (int t = 0; t < steps; t++) {
-                    tokens[r * steps + t] = batched.get("input_ids").get(r).get(t).intValue();
-                    real[r * steps + t] = batched.get("attention_mask").get(r).get(t).intValue() == 1;
-                    fromMask[r * steps + t] = batched.get("position_ids_from_mask").get(r).get(t).intValue();
-                    plain[r * steps + t] = t;
-                }
-            int[] last = new int[rows];
-            for (int r = 0; r < rows; r++) last[r] = r * steps + steps - 1;
+            Golden.Padded p = Golden.Padded.of(batched);
+            int[] last = p.lastSlots();
             for (String scheme : new String[] {"default_positions_last", "mask_positions_last"}) {
-                int[] positions = scheme.startsWith("default") ? plain : fromMask;
-                float[][] logits = g.model.forward(g.model.newCache(rows, steps), steps, tokens, positions, real, last);
-                for (int r = 0; r < rows; r++) {
+                int[] positions = scheme.startsWith("default") ? p.plainPositions() : p.positions();
+                float[][] logits = g.model.forward(g.model.newCache(p.rows(), p.steps()), p.steps(), p.tokens(), positions, p.real(), last);
+                for (int r = 0; r < p.rows(); r++) {
                     JsonNode s = batched.get("rows").get(r).get(scheme);
                     g.assertSummary(name + " batch row " + r + " " + scheme, logits[r], s.get("argmax").intValue(), s.get("max_logit").doubleValue(),
                             s.get("logsumexp").doubleValue(), s.get("top5_ids"), s.get("top5_logits"), s.get("probe_logits"));
