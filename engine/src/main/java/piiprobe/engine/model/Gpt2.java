@@ -23,12 +23,11 @@ import static piiprobe.engine.model.Architectures.positive;
  * tie_word_embeddings is false. GPT-Neo runs this same forward pass with its own weights and
  * attention rules ({@link GptNeo}).
  */
-public final class Gpt2 implements Transformer {
+public final class Gpt2 extends CausalLm {
     /** One block: ln_1, fused q|k|v projection, attention, output projection, ln_2, MLP. */
     record Block(float[] ln1w, float[] ln1b, PackedMatrix qkv, float[] qkvB, Attention.Spec attention, PackedMatrix proj, float[] projB,
                  float[] ln2w, float[] ln2b, PackedMatrix fc, float[] fcB, PackedMatrix fcProj, float[] fcProjB) {}
 
-    private final Batch.Limits limits;
     private final int d;
     private final int inner;
     private final float eps;
@@ -39,11 +38,10 @@ public final class Gpt2 implements Transformer {
     private final float[] lnFw;
     private final float[] lnFb;
     private final PackedMatrix lmHead;
-    private final Arena arena;
 
     Gpt2(Batch.Limits limits, int d, int inner, float eps, Activation act, TensorRef wte, TensorRef wpe, Block[] h,
          float[] lnFw, float[] lnFb, PackedMatrix lmHead, Arena arena) {
-        this.limits = limits;
+        super(limits, h.length, h[0].attention().kvHeads(), h[0].attention().headDim(), arena);
         this.d = d;
         this.inner = inner;
         this.eps = eps;
@@ -54,7 +52,6 @@ public final class Gpt2 implements Transformer {
         this.lnFw = lnFw;
         this.lnFb = lnFb;
         this.lmHead = lmHead;
-        this.arena = arena;
     }
 
     static Gpt2 load(HfConfig c, Weights w) {
@@ -94,22 +91,6 @@ public final class Gpt2 implements Transformer {
     }
 
     @Override
-    public int vocabSize() {
-        return limits.vocab();
-    }
-
-    @Override
-    public int maxPositions() {
-        return limits.maxPositions();
-    }
-
-    @Override
-    public KvCache newCache(int rows, int capacity) {
-        Attention.Spec a = h[0].attention;
-        return Batch.newCache(this, limits, h.length, a.kvHeads(), a.headDim(), rows, capacity);
-    }
-
-    @Override
     public float[][] forward(KvCache kv, int steps, int[] tokens, int[] positions, boolean[] real, int[] logitSlots) {
         Batch b = Batch.open(this, limits, kv, steps, tokens, positions, real, logitSlots);
         int n = b.tokens(), hd = h[0].attention.headDim();
@@ -132,10 +113,5 @@ public final class Gpt2 implements Transformer {
         float[] last = b.wanted(x, d);
         Norm.layerNorm(last, last, b.wantedCount(), d, lnFw, lnFb, eps);
         return b.logits(lmHead, last);
-    }
-
-    @Override
-    public void close() {
-        arena.close();
     }
 }

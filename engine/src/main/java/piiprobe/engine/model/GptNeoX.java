@@ -11,8 +11,6 @@ import piiprobe.engine.kernel.Norm;
 import piiprobe.engine.kernel.PackedMatrix;
 import piiprobe.engine.kernel.Rope;
 
-import java.lang.foreign.Arena;
-
 import static piiprobe.engine.model.Architectures.activation;
 import static piiprobe.engine.model.Architectures.divide;
 import static piiprobe.engine.model.Architectures.positive;
@@ -25,8 +23,7 @@ import static piiprobe.engine.model.Architectures.positive;
  * x′ + mlp(ln2(x′)). hidden_act defaults to exact gelu; embed_out is untied unless
  * tie_word_embeddings says so; attention_bias (default true) puts biases on query_key_value and dense.
  */
-public final class GptNeoX implements Transformer {
-    private final Batch.Limits limits;
+public final class GptNeoX extends CausalLm {
     private final int d;
     private final int inner;
     private final float eps;
@@ -39,17 +36,18 @@ public final class GptNeoX implements Transformer {
     private final float[] lnFw;
     private final float[] lnFb;
     private final PackedMatrix embedOut;
-    private final Arena arena;
 
     private record Layer(float[] ln1w, float[] ln1b, PackedMatrix qkv, float[] qkvB, PackedMatrix dense, float[] denseB,
                          float[] ln2w, float[] ln2b, PackedMatrix up, float[] upB, PackedMatrix down, float[] downB) {}
 
     GptNeoX(HfConfig c, Weights w) {
         int vocab = positive(c, "vocab_size", 50432);
-        d = positive(c, "hidden_size", 6144);
+        int hidden = positive(c, "hidden_size", 6144);
         int n = positive(c, "num_hidden_layers", 44);
         int heads = positive(c, "num_attention_heads", 64);
-        int headDim = divide(c, "hidden_size", d, "num_attention_heads", heads);
+        int headDim = divide(c, "hidden_size", hidden, "num_attention_heads", heads);
+        super(Batch.Limits.unbounded(vocab), n, heads, headDim, w.arena());
+        d = hidden;
         inner = positive(c, "intermediate_size", 24576);
         eps = (float) c.optDouble("layer_norm_eps", 1e-5);
         parallelResidual = c.optBoolean("use_parallel_residual", true);
@@ -59,7 +57,6 @@ public final class GptNeoX implements Transformer {
         rope = Architectures.rope(c, (int) (headDim * pct), Architectures.positiveNumber(c, "rotary_emb_base", 10000),
                 positive(c, "max_position_embeddings", 2048));
         attention = new Attention.Spec(heads, heads, headDim, (float) (1 / Math.sqrt(headDim)), 0);
-        limits = Batch.Limits.unbounded(vocab);
         boolean bias = c.optBoolean("attention_bias", true);
 
         embedIn = w.embedding("gpt_neox.embed_in.weight", vocab, d);
@@ -79,22 +76,6 @@ public final class GptNeoX implements Transformer {
         lnFw = w.vector("gpt_neox.final_layer_norm.weight", d, Weights.Kind.GAIN);
         lnFb = w.vector("gpt_neox.final_layer_norm.bias", d, Weights.Kind.BIAS);
         embedOut = c.optBoolean("tie_word_embeddings", false) ? w.linear("gpt_neox.embed_in.weight", vocab, d) : w.linear("embed_out.weight", vocab, d);
-        arena = w.arena();
-    }
-
-    @Override
-    public int vocabSize() {
-        return limits.vocab();
-    }
-
-    @Override
-    public int maxPositions() {
-        return limits.maxPositions();
-    }
-
-    @Override
-    public KvCache newCache(int rows, int capacity) {
-        return Batch.newCache(this, limits, layers.length, attention.kvHeads(), attention.headDim(), rows, capacity);
     }
 
     @Override
@@ -124,10 +105,5 @@ public final class GptNeoX implements Transformer {
         float[] last = b.wanted(x, d);
         Norm.layerNorm(last, last, b.wantedCount(), d, lnFw, lnFb, eps);
         return b.logits(embedOut, last);
-    }
-
-    @Override
-    public void close() {
-        arena.close();
     }
 }

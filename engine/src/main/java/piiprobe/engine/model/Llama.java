@@ -10,8 +10,6 @@ import piiprobe.engine.kernel.Norm;
 import piiprobe.engine.kernel.PackedMatrix;
 import piiprobe.engine.kernel.Rope;
 
-import java.lang.foreign.Arena;
-
 import static piiprobe.engine.model.Architectures.activation;
 import static piiprobe.engine.model.Architectures.divide;
 import static piiprobe.engine.model.Architectures.positive;
@@ -31,8 +29,7 @@ import static piiprobe.engine.model.Architectures.positive;
  * mistral and qwen2 ignore rope_scaling, as their 4.40 classes do. A head_dim key, when present,
  * overrides hidden_size / num_attention_heads.
  */
-public final class Llama implements Transformer {
-    private final Batch.Limits limits;
+public final class Llama extends CausalLm {
     private final int d;
     private final int inner;
     private final float eps;
@@ -43,7 +40,6 @@ public final class Llama implements Transformer {
     private final Layer[] layers;
     private final float[] norm;
     private final PackedMatrix lmHead;
-    private final Arena arena;
 
     private record Layer(float[] inputNorm, PackedMatrix qkv, float[] qkvB, PackedMatrix o, float[] oB,
                          float[] postNorm, PackedMatrix gateUp, float[] gateUpB, PackedMatrix down, float[] downB) {}
@@ -62,12 +58,14 @@ public final class Llama implements Transformer {
             }
         };
         int vocab = positive(c, "vocab_size", def.vocab);
-        d = positive(c, "hidden_size", 4096);
+        int hidden = positive(c, "hidden_size", 4096);
         int n = positive(c, "num_hidden_layers", 32);
         int heads = positive(c, "num_attention_heads", 32);
         int kvHeads = positive(c, "num_key_value_heads", def.kvHeads > 0 ? def.kvHeads : heads);
         divide(c, "num_attention_heads", heads, "num_key_value_heads", kvHeads);
-        int headDim = c.has("head_dim") ? positive(c, "head_dim", 0) : divide(c, "hidden_size", d, "num_attention_heads", heads);
+        int headDim = c.has("head_dim") ? positive(c, "head_dim", 0) : divide(c, "hidden_size", hidden, "num_attention_heads", heads);
+        super(Batch.Limits.unbounded(vocab), n, kvHeads, headDim, w.arena());
+        d = hidden;
         inner = positive(c, "intermediate_size", def.inner);
         eps = (float) c.optDouble("rms_norm_eps", 1e-6);
         act = activation(c, "hidden_act", "silu");
@@ -79,7 +77,6 @@ public final class Llama implements Transformer {
         if (def.window && !(c.raw().has("sliding_window") && c.raw().get("sliding_window").isNull()))
             window = positive(c, "sliding_window", 4096) + 1;
         attention = new Attention.Spec(heads, kvHeads, headDim, (float) (1 / Math.sqrt(headDim)), window);
-        limits = Batch.Limits.unbounded(vocab);
         boolean mlpBias = c.optBoolean("mlp_bias", false);
 
         embedTokens = w.embedding("model.embed_tokens.weight", vocab, d);
@@ -101,7 +98,6 @@ public final class Llama implements Transformer {
         }
         norm = w.vector("model.norm.weight", d, Weights.Kind.GAIN);
         lmHead = c.optBoolean("tie_word_embeddings", false) ? w.linear("model.embed_tokens.weight", vocab, d) : w.linear("lm_head.weight", vocab, d);
-        arena = w.arena();
     }
 
     private static float[] concat(float[]... parts) {
@@ -114,21 +110,6 @@ public final class Llama implements Transformer {
             o += p.length;
         }
         return out;
-    }
-
-    @Override
-    public int vocabSize() {
-        return limits.vocab();
-    }
-
-    @Override
-    public int maxPositions() {
-        return limits.maxPositions();
-    }
-
-    @Override
-    public KvCache newCache(int rows, int capacity) {
-        return Batch.newCache(this, limits, layers.length, attention.kvHeads(), attention.headDim(), rows, capacity);
     }
 
     @Override
@@ -160,10 +141,5 @@ public final class Llama implements Transformer {
         float[] last = b.wanted(x, d);
         Norm.rmsNorm(last, last, b.wantedCount(), d, norm, eps);
         return b.logits(lmHead, last);
-    }
-
-    @Override
-    public void close() {
-        arena.close();
     }
 }

@@ -45,13 +45,16 @@ class UnseenConfigsTest {
         }
     }
 
-    /** The same weights under a second config.json: a folder beside the first, sharing model.safetensors. */
-    private Path withConfig(Path model, String name, ObjectNode config) throws IOException {
-        Path other = dir.resolve(name);
-        Files.createDirectories(other);
-        Files.copy(model.resolve("model.safetensors"), other.resolve("model.safetensors"));
-        JSON.writeValue(other.resolve("config.json").toFile(), config);
-        return other;
+    /**
+     * Logits of two models that share random weights and differ only in config: {@code base} closed
+     * by {@code a} or by {@code b}, run at positions {@code posA} and {@code posB}.
+     */
+    private float[][][] twins(String base, String a, String b, long seed, double std, int[] posA, int[] posB) throws IOException {
+        Path first = Files.createTempDirectory(dir, "a"), second = Files.createTempDirectory(dir, "b");
+        RandomCheckpoint.write(first, config(base + a), DType.F32, seed, std);
+        Files.copy(first.resolve("model.safetensors"), second.resolve("model.safetensors"));
+        JSON.writeValue(second.resolve("config.json").toFile(), config(base + b));
+        return new float[][][] {run(first, posA), run(second, posB)};
     }
 
     private static double diff(float[] a, float[] b) {
@@ -85,10 +88,8 @@ class UnseenConfigsTest {
     @Test
     void mistralSlidingWindowKeepsWindowPlusOneKeys() throws IOException {
         String base = "{'vocab_size': 100, 'hidden_size': 32, 'num_hidden_layers': 2, 'num_attention_heads': 4, 'num_key_value_heads': 2, 'intermediate_size': 40";
-        Path mistral = dir.resolve("mistral");
-        RandomCheckpoint.write(mistral, config(base + ", 'model_type': 'mistral', 'sliding_window': 4}"), DType.F32, 2, 0.5);
-        Path llama = withConfig(mistral, "llama", config(base + ", 'model_type': 'llama'}"));
-        float[][] windowed = run(mistral, Golden.range(9)), full = run(llama, Golden.range(9));
+        float[][][] pair = twins(base, ", 'model_type': 'mistral', 'sliding_window': 4}", ", 'model_type': 'llama'}", 2, 0.5, Golden.range(9), Golden.range(9));
+        float[][] windowed = pair[0], full = pair[1];
         for (int t = 0; t <= 4; t++) assertEquals(0, diff(windowed[t], full[t]), 1e-6, "position " + t + " sees all its keys");
         for (int t = 5; t < 9; t++) assertTrue(diff(windowed[t], full[t]) > 1e-3, "position " + t + " lost key " + (t - 5));
     }
@@ -97,10 +98,8 @@ class UnseenConfigsTest {
     @Test
     void qwen2AppliesItsSlidingWindowRegardless() throws IOException {
         String base = "{'model_type': 'qwen2', 'vocab_size': 100, 'hidden_size': 32, 'num_hidden_layers': 2, 'num_attention_heads': 4, 'num_key_value_heads': 2, 'intermediate_size': 40, 'use_sliding_window': false";
-        Path windowed = dir.resolve("windowed");
-        RandomCheckpoint.write(windowed, config(base + ", 'sliding_window': 2}"), DType.F32, 3, 0.5);
-        Path unwindowed = withConfig(windowed, "none", config(base + ", 'sliding_window': null}"));
-        float[][] a = run(windowed, Golden.range(6)), b = run(unwindowed, Golden.range(6));
+        float[][][] pair = twins(base, ", 'sliding_window': 2}", ", 'sliding_window': null}", 3, 0.5, Golden.range(6), Golden.range(6));
+        float[][] a = pair[0], b = pair[1];
         assertEquals(0, diff(a[2], b[2]), 1e-6);
         assertTrue(diff(a[3], b[3]) > 1e-3);
     }
@@ -109,11 +108,10 @@ class UnseenConfigsTest {
     @Test
     void gptNeoLocalLayersSeeWindowSizeKeys() throws IOException {
         String base = "{'model_type': 'gpt_neo', 'vocab_size': 100, 'max_position_embeddings': 32, 'hidden_size': 16, 'num_layers': 2, 'num_heads': 2, 'window_size': 4";
-        Path local = dir.resolve("local");
         // Small weights: GPT-Neo's unscaled scores would otherwise make attention one-hot and the lost key irrelevant.
-        RandomCheckpoint.write(local, config(base + ", 'attention_layers': ['local', 'local']}"), DType.F32, 4, 0.1);
-        Path global = withConfig(local, "global", config(base + ", 'attention_layers': ['global', 'global']}"));
-        float[][] a = run(local, Golden.range(7)), b = run(global, Golden.range(7));
+        float[][][] pair = twins(base, ", 'attention_layers': ['local', 'local']}", ", 'attention_layers': ['global', 'global']}", 4, 0.1,
+                Golden.range(7), Golden.range(7));
+        float[][] a = pair[0], b = pair[1];
         for (int t = 0; t <= 3; t++) assertEquals(0, diff(a[t], b[t]), 1e-6, "position " + t);
         assertTrue(diff(a[4], b[4]) > 1e-4);
     }
@@ -122,11 +120,8 @@ class UnseenConfigsTest {
     @Test
     void linearRopeScalingDividesPositions() throws IOException {
         String base = "{'model_type': 'llama', 'vocab_size': 100, 'hidden_size': 32, 'num_hidden_layers': 2, 'num_attention_heads': 4, 'intermediate_size': 40";
-        Path scaled = dir.resolve("scaled");
-        RandomCheckpoint.write(scaled, config(base + ", 'rope_scaling': {'type': 'linear', 'factor': 2.0}}"), DType.F32, 5, 0.5);
-        Path plain = withConfig(scaled, "plain", config(base + "}"));
-        int[] even = {0, 2, 4, 6, 8, 10};
-        float[][] a = run(scaled, even), b = run(plain, Golden.range(6));
+        float[][][] pair = twins(base, ", 'rope_scaling': {'type': 'linear', 'factor': 2.0}}", "}", 5, 0.5, new int[] {0, 2, 4, 6, 8, 10}, Golden.range(6));
+        float[][] a = pair[0], b = pair[1];
         for (int t = 0; t < 6; t++) assertEquals(0, diff(a[t], b[t]), 1e-5, "position " + t);
     }
 
@@ -134,12 +129,11 @@ class UnseenConfigsTest {
     @Test
     void dynamicRopeScalingStartsPastMaxPositions() throws IOException {
         String base = "{'model_type': 'llama', 'vocab_size': 100, 'hidden_size': 32, 'num_hidden_layers': 2, 'num_attention_heads': 4, 'intermediate_size': 40, 'max_position_embeddings': 8";
-        Path dynamic = dir.resolve("dynamic");
-        RandomCheckpoint.write(dynamic, config(base + ", 'rope_scaling': {'type': 'dynamic', 'factor': 2.0}}"), DType.F32, 6, 0.5);
-        Path plain = withConfig(dynamic, "plain", config(base + "}"));
-        float[][] shortA = run(dynamic, Golden.range(8)), shortB = run(plain, Golden.range(8));
-        for (int t = 0; t < 8; t++) assertEquals(0, diff(shortA[t], shortB[t]), 1e-6);
-        float[][] longA = run(dynamic, Golden.range(12)), longB = run(plain, Golden.range(12));
+        String dynamic = ", 'rope_scaling': {'type': 'dynamic', 'factor': 2.0}}";
+        float[][][] shorter = twins(base, dynamic, "}", 6, 0.5, Golden.range(8), Golden.range(8));
+        for (int t = 0; t < 8; t++) assertEquals(0, diff(shorter[0][t], shorter[1][t]), 1e-6);
+        float[][][] longer = twins(base, dynamic, "}", 6, 0.5, Golden.range(12), Golden.range(12));
+        float[][] longA = longer[0], longB = longer[1];
         assertTrue(diff(longA[11], longB[11]) > 1e-3);
         assertTrue(diff(longA[3], longB[3]) > 1e-4, "the grown base applies to the whole call, as in transformers");
     }
