@@ -4,6 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
  * Causal multi-head attention over a {@link KvStore}, for the slots a forward step appends.
  *
@@ -16,6 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class Attention {
     private static final VectorSpecies<Float> S = Widen.F;
+    private static final int L = S.length();
+    /** Head dims per step of the inner loops: four vectors, held in registers. */
+    static final int BLOCK = 4 * L;
 
     private Attention() {}
 
@@ -34,74 +39,116 @@ public final class Attention {
      * @param q     queries of the new tokens, already rotated and not yet scaled
      */
     public static void forward(KvStore cache, int layer, int steps, Spec spec, Heads q, Heads k, Heads v, float[] out) {
-        int rows = cache.rows(), len = cache.length(), hd = spec.headDim, slots = cache.slots();
+        int rows = cache.rows(), len = cache.length(), hd = spec.headDim, slots = cache.slots(), stride = cache.stride();
         float[] kc = cache.keys(layer), vc = cache.values(layer);
         for (int r = 0; r < rows; r++) {
             int p = cache.physical(r);
             for (int t = 0; t < steps; t++) {
                 int token = r * steps + t;
                 for (int h = 0; h < spec.kvHeads; h++) {
-                    int dst = ((p * spec.kvHeads + h) * slots + len + t) * hd;
+                    int dst = ((p * spec.kvHeads + h) * slots + len + t) * stride;
                     System.arraycopy(k.data(), k.at(token, h), kc, dst, hd);
                     System.arraycopy(v.data(), v.at(token, h), vc, dst, hd);
                 }
             }
         }
         int group = spec.heads / spec.kvHeads;
-        Parallel.forEach(rows * spec.heads, task -> {
-            int r = task / spec.heads, h = task % spec.heads;
+        // One task per (row, kv head): the group's query heads and all new slots read that head's keys
+        // and values while they sit in L2, so memory streams each cache entry once per step.
+        Parallel.forEach(rows * spec.kvHeads, task -> {
+            int r = task / spec.kvHeads, g = task % spec.kvHeads;
             int p = cache.physical(r);
-            int base = (p * spec.kvHeads + h / group) * slots;
-            float[] w = new float[len + steps];
+            int base = (p * spec.kvHeads + g) * slots;
+            float[] w = new float[len + steps], qh = new float[stride], oh = new float[stride];
+            boolean padded = !cache.allReal(p, 0, len + steps);
             for (int t = 0; t < steps; t++) {
                 int slot = len + t, token = r * steps + t;
-                int o = token * spec.heads * hd + h * hd;
-                java.util.Arrays.fill(out, o, o + hd, 0f);
-                if (!cache.real(p, slot)) continue;
-                int lo = spec.window > 0 ? Math.max(0, slot - spec.window + 1) : 0;
-                int qo = q.at(token, h);
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = lo; j <= slot; j++) {
-                    if (!cache.real(p, j)) {
-                        w[j] = Float.NEGATIVE_INFINITY;
+                for (int h = g * group; h < (g + 1) * group; h++) {
+                    int o = token * spec.heads * hd + h * hd;
+                    if (!cache.real(p, slot)) {
+                        Arrays.fill(out, o, o + hd, 0f);
                         continue;
                     }
-                    w[j] = dot(q.data(), qo, kc, (base + j) * hd, hd) * spec.scale;
-                    max = Math.max(max, w[j]);
+                    int lo = spec.window > 0 ? Math.max(0, slot - spec.window + 1) : 0;
+                    System.arraycopy(q.data(), q.at(token, h), qh, 0, hd);
+                    scores(qh, kc, base, stride, lo, slot, w);
+                    float max = padded ? maskAndScale(w, lo, slot + 1, spec.scale, cache, p) : scale(w, lo, slot + 1, spec.scale);
+                    float sum = exp(w, lo, slot + 1, max);
+                    weightedValues(w, vc, base, stride, lo, slot, 1f / sum, oh);
+                    System.arraycopy(oh, 0, out, o, hd);
                 }
-                softmax(w, lo, slot + 1, max);
-                for (int j = lo; j <= slot; j++)
-                    if (w[j] != 0f) axpy(w[j], vc, (base + j) * hd, out, o, hd);
             }
         });
     }
 
-    static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        int i = 0;
-        float s = 0f;
-        if (n >= S.length()) {
-            FloatVector acc = FloatVector.zero(S);
-            for (int bound = S.loopBound(n); i < bound; i += S.length())
-                acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
-            s = acc.reduceLanes(VectorOperators.ADD);
+    /** The KV cache's floats per slot of one head: {@code headDim} rounded up to whole blocks. */
+    static int padded(int headDim) {
+        return (headDim + BLOCK - 1) / BLOCK * BLOCK;
+    }
+
+    /** w[j] = q·k_j for the keys j in [lo, hi]. One block of q at a time stays in registers while the keys stream past. */
+    private static void scores(float[] q, float[] kc, int base, int stride, int lo, int hi, float[] w) {
+        for (int c = 0; c < stride; c += BLOCK) {
+            FloatVector q0 = FloatVector.fromArray(S, q, c), q1 = FloatVector.fromArray(S, q, c + L);
+            FloatVector q2 = FloatVector.fromArray(S, q, c + 2 * L), q3 = FloatVector.fromArray(S, q, c + 3 * L);
+            boolean first = c == 0;
+            for (int j = lo; j <= hi; j++) {
+                int ko = (base + j) * stride + c;
+                FloatVector a = FloatVector.fromArray(S, kc, ko).mul(q0);
+                FloatVector b = FloatVector.fromArray(S, kc, ko + L).mul(q1);
+                a = FloatVector.fromArray(S, kc, ko + 2 * L).fma(q2, a);
+                b = FloatVector.fromArray(S, kc, ko + 3 * L).fma(q3, b);
+                float s = a.add(b).reduceLanes(VectorOperators.ADD);
+                w[j] = first ? s : w[j] + s;
+            }
         }
-        for (; i < n; i++) s += a[ao + i] * b[bo + i];
-        return s;
     }
 
-    /** y[yo ..] += alpha · x[xo ..] over n elements. */
-    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length())
-            FloatVector.fromArray(S, x, xo + i).fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
-        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+    /** w[from, to) *= scale; returns their max. */
+    private static float scale(float[] w, int from, int to, float scale) {
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
+            FloatVector s = FloatVector.fromArray(S, w, i).mul(scale);
+            s.intoArray(w, i);
+            max = max.max(s);
+        }
+        float m = max.reduceLanes(VectorOperators.MAX);
+        for (; i < to; i++) m = Math.max(m, w[i] *= scale);
+        return m;
     }
 
-    /** w[from, to) = softmax(w[from, to)) given its max: exp(w − max) / Σ, as torch computes it in float32. */
-    public static void softmax(float[] w, int from, int to, float max) {
+    /** Like {@link #scale}, with the scores of padding slots set to −∞. */
+    private static float maskAndScale(float[] w, int from, int to, float scale, KvStore cache, int p) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int i = from; i < to; i++) m = Math.max(m, w[i] = cache.real(p, i) ? w[i] * scale : Float.NEGATIVE_INFINITY);
+        return m;
+    }
+
+    /** out = norm · Σ_j w[j] · v_j over [lo, hi], one block at a time with the sums in registers. */
+    private static void weightedValues(float[] w, float[] vc, int base, int stride, int lo, int hi, float norm, float[] out) {
+        for (int c = 0; c < stride; c += BLOCK) {
+            FloatVector o0 = FloatVector.zero(S), o1 = o0, o2 = o0, o3 = o0;
+            for (int j = lo; j <= hi; j++) {
+                FloatVector wj = FloatVector.broadcast(S, w[j]);
+                int vo = (base + j) * stride + c;
+                o0 = FloatVector.fromArray(S, vc, vo).fma(wj, o0);
+                o1 = FloatVector.fromArray(S, vc, vo + L).fma(wj, o1);
+                o2 = FloatVector.fromArray(S, vc, vo + 2 * L).fma(wj, o2);
+                o3 = FloatVector.fromArray(S, vc, vo + 3 * L).fma(wj, o3);
+            }
+            o0.mul(norm).intoArray(out, c);
+            o1.mul(norm).intoArray(out, c + L);
+            o2.mul(norm).intoArray(out, c + 2 * L);
+            o3.mul(norm).intoArray(out, c + 3 * L);
+        }
+    }
+
+    /** w[from, to) = exp(w − max), as torch's softmax computes its numerators in float32; returns their sum. */
+    static float exp(float[] w, int from, int to, float max) {
         FloatVector sum = FloatVector.zero(S);
         int i = from;
-        for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
+        for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
             FloatVector e = FloatVector.fromArray(S, w, i).sub(max).lanewise(VectorOperators.EXP);
             e.intoArray(w, i);
             sum = sum.add(e);
@@ -111,9 +158,6 @@ public final class Attention {
             w[i] = (float) Math.exp(w[i] - max);
             total += w[i];
         }
-        i = from;
-        for (int bound = from + S.loopBound(to - from); i < bound; i += S.length())
-            FloatVector.fromArray(S, w, i).div(total).intoArray(w, i);
-        for (; i < to; i++) w[i] /= total;
+        return total;
     }
 }

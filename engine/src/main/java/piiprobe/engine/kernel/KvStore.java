@@ -8,15 +8,16 @@ import java.util.Arrays;
 
 /**
  * The KV cache of every architecture: per layer, keys and values in float32 laid out
- * [physical row][kv head][slot][head dim] (one head's keys contiguous for attention), plus which
- * slots are real. Logical rows map to physical rows, so {@link #select} moves no data for rows that
+ * [physical row][kv head][slot][stride] (one head's keys contiguous for attention), plus which
+ * slots are real. The stride is the head size rounded up to whole blocks of {@link Attention#BLOCK}
+ * floats, zeros past the head, so that attention's loops run over full vectors without masks. Logical rows map to physical rows, so {@link #select} moves no data for rows that
  * survive once and copies only forks. Slot storage grows on demand up to the capacity.
  */
 public final class KvStore implements KvCache {
     private final Object owner;
     private final int layers;
     private final int kvHeads;
-    private final int headDim;
+    private final int stride;
     private final int capacity;
     private int rows;
     private int length;
@@ -33,7 +34,7 @@ public final class KvStore implements KvCache {
         this.owner = owner;
         this.layers = layers;
         this.kvHeads = kvHeads;
-        this.headDim = headDim;
+        this.stride = Attention.padded(headDim);
         this.capacity = capacity;
         this.rows = rows;
         this.physRows = rows;
@@ -63,6 +64,11 @@ public final class KvStore implements KvCache {
         return capacity;
     }
 
+    /** Floats per slot of one head: the head size rounded up to whole blocks. */
+    int stride() {
+        return stride;
+    }
+
     /** Slots allocated per head (the stride between heads); at least {@link #length()}. */
     int slots() {
         return slots;
@@ -82,6 +88,13 @@ public final class KvStore implements KvCache {
 
     boolean real(int physRow, int slot) {
         return real[physRow * slots + slot];
+    }
+
+    /** Whether slots [from, to) of a physical row are all real (no padding among them). */
+    boolean allReal(int physRow, int from, int to) {
+        for (int i = physRow * slots + from, end = physRow * slots + to; i < end; i++)
+            if (!real[i]) return false;
+        return true;
     }
 
     /**
@@ -107,7 +120,7 @@ public final class KvStore implements KvCache {
     private void reserve(int needed) {
         if (needed <= slots) return;
         int grown = capacity <= 4L * needed ? capacity : Math.max(needed, Math.min(capacity, 2 * slots));
-        long floats = (long) physRows * kvHeads * grown * headDim;
+        long floats = (long) physRows * kvHeads * grown * stride;
         if (floats > Integer.MAX_VALUE - 16)
             throw new UserError("the KV cache for " + physRows + " rows of " + grown + " tokens is too large for one layer's array; use a smaller batch or shorter sequences");
         for (int l = 0; l < layers; l++) {
@@ -121,9 +134,9 @@ public final class KvStore implements KvCache {
     }
 
     private float[] relayout(float[] old, int grown) {
-        float[] a = new float[physRows * kvHeads * grown * headDim];
+        float[] a = new float[physRows * kvHeads * grown * stride];
         for (int ph = 0; ph < physRows * kvHeads; ph++)
-            System.arraycopy(old, ph * slots * headDim, a, ph * grown * headDim, length * headDim);
+            System.arraycopy(old, ph * slots * stride, a, ph * grown * stride, length * stride);
         return a;
     }
 
@@ -159,7 +172,7 @@ public final class KvStore implements KvCache {
 
     private void addPhysicalRows(int extra, ArrayDeque<Integer> free) {
         int grown = physRows + extra;
-        int rowFloats = kvHeads * slots * headDim;
+        int rowFloats = kvHeads * slots * stride;
         for (int l = 0; l < layers; l++) {
             keys[l] = Arrays.copyOf(keys[l], grown * rowFloats);
             values[l] = Arrays.copyOf(values[l], grown * rowFloats);
@@ -172,9 +185,9 @@ public final class KvStore implements KvCache {
     private void copyRow(int src, int dest) {
         for (int l = 0; l < layers; l++) {
             for (int h = 0; h < kvHeads; h++) {
-                int s = (src * kvHeads + h) * slots * headDim, d = (dest * kvHeads + h) * slots * headDim;
-                System.arraycopy(keys[l], s, keys[l], d, length * headDim);
-                System.arraycopy(values[l], s, values[l], d, length * headDim);
+                int s = (src * kvHeads + h) * slots * stride, d = (dest * kvHeads + h) * slots * stride;
+                System.arraycopy(keys[l], s, keys[l], d, length * stride);
+                System.arraycopy(values[l], s, values[l], d, length * stride);
             }
         }
         System.arraycopy(real, src * slots, real, dest * slots, length);
