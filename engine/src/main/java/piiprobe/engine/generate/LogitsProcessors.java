@@ -1,0 +1,96 @@
+package piiprobe.engine.generate;
+
+import java.util.Arrays;
+
+/**
+ * transformers 4.40's logits processors and warpers that piiprobe's decodings use, each in place on
+ * one row's logits (or log-probabilities), with the same tie and boundary rules. Sampling applies
+ * them in transformers' order: {@link #banTokens} (min-new-tokens), {@link #temperature},
+ * {@link #topK}, {@link #topP}.
+ */
+final class LogitsProcessors {
+    private LogitsProcessors() {}
+
+    /** MinNewTokensLengthLogitsProcessor: the end-of-sequence ids get -inf while too few tokens are out. */
+    static void banTokens(float[] scores, int[] ids) {
+        for (int id : ids) if (id >= 0 && id < scores.length) scores[id] = Float.NEGATIVE_INFINITY;
+    }
+
+    /** TemperatureLogitsWarper: divides every score (transformers skips it at exactly 1). */
+    static void temperature(float[] scores, float temperature) {
+        if (temperature == 1f) return;
+        for (int i = 0; i < scores.length; i++) scores[i] /= temperature;
+    }
+
+    /**
+     * TopKLogitsWarper: scores strictly below the k-th largest become -inf, so ties with the k-th are
+     * kept. {@code k <= 0} or {@code k >= vocab}: nothing to do.
+     */
+    static void topK(float[] scores, int k, float[] heap) {
+        if (k <= 0 || k >= scores.length) return;
+        float kth = kthLargest(scores, k, heap);
+        for (int i = 0; i < scores.length; i++) if (scores[i] < kth) scores[i] = Float.NEGATIVE_INFINITY;
+    }
+
+    /** The k-th largest value (1-based), counting repeats, via a size-k min-heap: one pass, k small. */
+    private static float kthLargest(float[] x, int k, float[] heap) {
+        int size = 0;
+        for (float v : x) {
+            if (size < k) {
+                int i = size++;
+                heap[i] = v;
+                while (i > 0 && heap[(i - 1) / 2] > heap[i]) {
+                    int parent = (i - 1) / 2;
+                    float t = heap[parent]; heap[parent] = heap[i]; heap[i] = t;
+                    i = parent;
+                }
+            } else if (v > heap[0]) {
+                heap[0] = v;
+                int i = 0;
+                while (true) {
+                    int l = 2 * i + 1, r = l + 1, m = i;
+                    if (l < k && heap[l] < heap[m]) m = l;
+                    if (r < k && heap[r] < heap[m]) m = r;
+                    if (m == i) break;
+                    float t = heap[m]; heap[m] = heap[i]; heap[i] = t;
+                    i = m;
+                }
+            }
+        }
+        return heap[0];
+    }
+
+    /**
+     * TopPLogitsWarper: sorts ascending, removes every token whose cumulative probability (its own
+     * mass plus all smaller ones) is at most {@code 1 - topP}, always keeping the most likely token.
+     * {@code topP >= 1}: nothing to do. Tokens already at -inf carry no mass and stay removed, so only
+     * the finite ones are sorted. {@code keyed} and {@code weight} are scratch of the vocabulary's size.
+     */
+    static void topP(float[] scores, float topP, long[] keyed, float[] weight) {
+        if (topP >= 1f) return;
+        int n = 0;
+        for (int i = 0; i < scores.length; i++)
+            if (scores[i] != Float.NEGATIVE_INFINITY) keyed[n++] = sortKey(scores[i], i);
+        if (n <= 1) return;
+        Arrays.sort(keyed, 0, n);
+        float max = scores[(int) keyed[n - 1]];
+        double sum = 0;
+        for (int j = 0; j < n; j++) sum += weight[j] = (float) Math.exp(scores[(int) keyed[j]] - max);
+        // torch: softmax in float, cumsum accumulated in double and stored as float, compared with
+        // the float (1 - top_p).
+        float threshold = (float) (1.0 - topP);
+        double cumulative = 0;
+        for (int j = 0; j < n - 1; j++) {
+            cumulative += (float) (weight[j] / sum);
+            if ((float) cumulative > threshold) break;
+            scores[(int) keyed[j]] = Float.NEGATIVE_INFINITY;
+        }
+    }
+
+    /** Orders by value ascending, then by index: the float's bits made monotone, in the high word. */
+    private static long sortKey(float v, int index) {
+        int bits = Float.floatToIntBits(v);
+        bits ^= (bits >> 31) & 0x7fffffff;
+        return ((long) bits << 32) | index;
+    }
+}
