@@ -1,6 +1,5 @@
 package piiprobe.engine.generate;
 
-import piiprobe.engine.UserError;
 import piiprobe.engine.model.Transformer;
 
 import java.util.List;
@@ -22,7 +21,7 @@ record PromptBatch(int rows, int width, int[] tokens, int[] positions, boolean[]
         int rows = prompts.size(), width = 0;
         for (int r = 0; r < rows; r++) {
             int[] p = prompts.get(r);
-            checkTokens(model, "prompt " + r, p, maxNewTokens);
+            Inputs.check(model, "prompt " + r, p, maxNewTokens);
             width = Math.max(width, p.length);
         }
         int[] tokens = new int[rows * width], positions = new int[rows * width], lengths = new int[rows];
@@ -46,23 +45,5 @@ record PromptBatch(int rows, int width, int[] tokens, int[] positions, boolean[]
         int[] slots = new int[rows];
         for (int r = 0; r < rows; r++) slots[r] = r * width + width - 1;
         return slots;
-    }
-
-    /**
-     * Rejects what the model cannot run: an empty sequence, an id outside its vocabulary, or more
-     * tokens (plus {@code extra} to come) than it has positions. {@code what} names the sequence for
-     * the message ("prompt 3").
-     */
-    static void checkTokens(Transformer model, String what, int[] ids, int extra) {
-        if (ids.length == 0) throw new UserError(what + " is empty: there is nothing to condition on");
-        int vocab = model.vocabSize();
-        for (int i = 0; i < ids.length; i++)
-            if (ids[i] < 0 || ids[i] >= vocab)
-                throw new UserError(what + ": token id " + ids[i] + " at " + i
-                        + " is outside the model's vocabulary (0.." + (vocab - 1) + ")");
-        if ((long) ids.length + extra > model.maxPositions())
-            throw new UserError(what + " has " + ids.length + " tokens"
-                    + (extra > 0 ? " and " + extra + " more are asked for" : "")
-                    + ": the model has only " + model.maxPositions() + " positions");
     }
 }

@@ -43,9 +43,9 @@ public final class TeacherForcing {
         float[][] out = new float[n][];
         for (int i = 0; i < n; i++) {
             int[] p = prompts.get(i), c = continuations.get(i);
-            PromptBatch.checkTokens(model, "prompt " + i, p, 0);
+            Inputs.check(model, "prompt " + i, p, 0);
             int[] pc = concat(p, c);
-            PromptBatch.checkTokens(model, "prompt " + i + " with its continuation", pc, 0);
+            Inputs.check(model, "prompt " + i + " with its continuation", pc, 0);
             full.add(pc);
             inputs.add(Arrays.copyOf(pc, pc.length - 1)); // the last token is only a target
             from[i] = p.length - 1;
@@ -64,7 +64,7 @@ public final class TeacherForcing {
         int[] from = new int[n];
         float[][] out = new float[n][];
         for (int i = 0; i < n; i++) {
-            PromptBatch.checkTokens(model, "prefix " + i, prefixes.get(i), 0);
+            Inputs.check(model, "prefix " + i, prefixes.get(i), 0);
             from[i] = prefixes.get(i).length - 1;
         }
         run(model, prefixes, from, maxRows, logitBudget(model), (req, position, logits, max, logSum) -> {

@@ -18,18 +18,18 @@ import java.util.Random;
  * count of real tokens before the slot, padding never lies between two real slots of a row, logits
  * are asked for real slots only, the cache never overflows. And it counts the work it was given.
  */
-final class ToyTransformer implements Transformer {
+public final class ToyTransformer implements Transformer {
     private final int vocab, maxPositions;
     private final float[][] bigram, memory, positional;
 
-    int forwardCalls, slotsRun, realTokensRun, logitVectors, maxRowsSeen;
-    final List<Integer> rowsPerCall = new ArrayList<>(), logitsPerCall = new ArrayList<>();
+    public int forwardCalls, slotsRun, realTokensRun, logitVectors, maxRowsSeen;
+    public final List<Integer> rowsPerCall = new ArrayList<>(), logitsPerCall = new ArrayList<>();
 
-    ToyTransformer(int vocab, long seed) {
+    public ToyTransformer(int vocab, long seed) {
         this(vocab, seed, 1 << 20);
     }
 
-    ToyTransformer(int vocab, long seed, int maxPositions) {
+    public ToyTransformer(int vocab, long seed, int maxPositions) {
         this.vocab = vocab;
         this.maxPositions = maxPositions;
         Random r = new Random(seed);
@@ -45,13 +45,13 @@ final class ToyTransformer implements Transformer {
     }
 
     /** Makes {@code token} likely to follow anything, e.g. to exercise end-of-sequence handling. */
-    ToyTransformer favour(int token, float bonus) {
+    public ToyTransformer favour(int token, float bonus) {
         for (float[] row : bigram) row[token] += bonus;
         return this;
     }
 
     /** The reference: logits after the last token of a plain, unpadded sequence (positions 0..n-1). */
-    float[] logitsAfter(int[] seq) {
+    public float[] logitsAfter(int[] seq) {
         return logits(seq, seq.length);
     }
 
