@@ -117,9 +117,13 @@ public final class TeacherForcing {
         final Transformer model;
         final int[][] seq;     // by sorted index
         final int[] req, from, lcp;
+        final List<int[]> seqs;
+        final int[] fromByReq;
 
         Chunk(Transformer model, List<int[]> seqs, int[] from, int[] order) {
             this.model = model;
+            this.seqs = seqs;
+            this.fromByReq = from;
             int n = order.length;
             this.req = order;
             this.seq = new int[n][];
@@ -176,6 +180,14 @@ public final class TeacherForcing {
             List<Wave> waves = plan();
             int capacity = 0;
             for (Wave w : waves) capacity += w.steps;
+            if (capacity > model.maxPositions() && req.length > 1) {
+                // Padding made the rows longer than the model's positions (which a model may size its
+                // cache by): two smaller chunks pad less.
+                int half = req.length / 2;
+                new Chunk(model, seqs, fromByReq, Arrays.copyOfRange(req, 0, half)).run(budget, sink);
+                new Chunk(model, seqs, fromByReq, Arrays.copyOfRange(req, half, req.length)).run(budget, sink);
+                return;
+            }
             KvCache cache = model.newCache(waves.getFirst().rows.size(), capacity);
             for (Wave w : waves) {
                 if (w.select != null) cache.select(w.select);

@@ -49,7 +49,7 @@ public final class TokenSearch {
         int[] produced = new int[n];
         double[] score = new double[n];
         int[] nextPosition = batch.lengths().clone();
-        int[] promptOf = new int[n]; // per cache row; -1 once the row has ended
+        int[] promptOf = new int[n]; // per cache row; -1 once the row has ended, until it leaves
         for (int r = 0; r < n; r++) promptOf[r] = r;
 
         KvCache cache = model.newCache(n, batch.width() + maxNew);
@@ -69,29 +69,23 @@ public final class TokenSearch {
                 else live++;
             }
             if (live == 0) break;
-            int rows = promptOf.length;
-            if ((rows - live) * 4 >= rows) { // enough ended rows that copying the rest pays off
+            if (live < promptOf.length) { // ended rows leave the batch
                 int[] keep = new int[live];
-                for (int r = 0, j = 0; r < rows; r++) if (promptOf[r] >= 0) keep[j++] = r;
+                for (int r = 0, j = 0; r < promptOf.length; r++) if (promptOf[r] >= 0) keep[j++] = r;
                 cache.select(keep);
                 int[] compact = new int[live];
                 for (int j = 0; j < live; j++) compact[j] = promptOf[keep[j]];
                 promptOf = compact;
-                rows = live;
             }
-            int[] tokens = new int[rows], positions = new int[rows], slots = new int[live];
-            boolean[] real = new boolean[rows];
-            for (int r = 0, j = 0; r < rows; r++) {
+            int[] tokens = new int[live], positions = new int[live], slots = new int[live];
+            for (int r = 0; r < live; r++) {
                 int p = promptOf[r];
-                if (p < 0) {
-                    positions[r] = PromptBatch.PAD_POSITION;
-                    continue;
-                }
                 tokens[r] = out[p][produced[p] - 1];
                 positions[r] = nextPosition[p]++;
-                real[r] = true;
-                slots[j++] = r;
+                slots[r] = r;
             }
+            boolean[] real = new boolean[live];
+            Arrays.fill(real, true);
             logits = model.forward(cache, 1, tokens, positions, real, slots);
         }
         List<Result> results = new ArrayList<>(n);

@@ -145,6 +145,18 @@ class TeacherForcingTest {
     }
 
     @Test
+    void chunksWhosePaddingWouldOutgrowThePositionsAreSplit() {
+        ToyTransformer m = new ToyTransformer(VOCAB, 4, 12);
+        int[] shared = {1, 1, 1, 1, 1, 1};
+        List<int[]> prompts = List.of(shared, shared, new int[] {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+        List<int[]> continuations = List.of(new int[] {4, 5, 6}, new int[] {7, 8, 9}, new int[] {13});
+        // Together: a first wave of 11 slots (the shared start padded), then 2 more for the branches,
+        // which the toy (like the real models) refuses as more slots than positions.
+        var got = TeacherForcing.continuationLogprobs(m, prompts, continuations, 8);
+        assertMatchesReference(m, prompts, continuations, got);
+    }
+
+    @Test
     void badRequestsAreErrorsNamingTheRequest() {
         ToyTransformer m = new ToyTransformer(VOCAB, 1, 12);
         assertThrows(IllegalArgumentException.class,

@@ -78,6 +78,7 @@ public final class ToyTransformer implements Transformer {
 
     @Override
     public KvCache newCache(int rows, int capacity) {
+        check(capacity <= maxPositions, "capacity " + capacity + " > " + maxPositions + " positions"); // as the real models do
         return new Cache(rows, capacity);
     }
 
