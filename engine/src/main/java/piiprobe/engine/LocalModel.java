@@ -1,11 +1,15 @@
 package piiprobe.engine;
 
+import piiprobe.engine.checkpoint.Checkpoint;
 import piiprobe.engine.generate.BeamSearch;
 import piiprobe.engine.generate.Inputs;
 import piiprobe.engine.generate.TeacherForcing;
 import piiprobe.engine.generate.TokenSearch;
+import piiprobe.engine.model.Architectures;
 import piiprobe.engine.model.Transformer;
+import piiprobe.engine.tokenizer.Tokenizers;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -26,18 +30,49 @@ public final class LocalModel implements LanguageModel {
     private final Tokenizer tokenizer;
     private final int[] eosIds;
     private final int maxBatch;
+    private final AutoCloseable[] owned;
 
     /**
      * @param eosIds   every id that ends a sequence (transformers' {@code eos_token_id}, int or list)
      * @param maxBatch most rows run together (beam search counts each beam as a row)
+     * @param owned    what {@link #close} releases after the model, in order (checkpoint, tokenizer)
      */
-    public LocalModel(String name, Transformer model, Tokenizer tokenizer, int[] eosIds, int maxBatch) {
+    public LocalModel(String name, Transformer model, Tokenizer tokenizer, int[] eosIds, int maxBatch,
+                      AutoCloseable... owned) {
         if (maxBatch < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + maxBatch);
         this.name = name;
         this.model = model;
         this.tokenizer = tokenizer;
         this.eosIds = eosIds.clone();
         this.maxBatch = maxBatch;
+        this.owned = owned.clone();
+    }
+
+    /** The model in a Hugging Face folder, with its own tokenizer and batches of {@value #DEFAULT_MAX_BATCH}. */
+    public static LocalModel load(Path modelDir) {
+        return load(modelDir, null, DEFAULT_MAX_BATCH);
+    }
+
+    /**
+     * The model in a Hugging Face folder: config.json, safetensors weights (memory-mapped), and the
+     * tokenizer found by {@link Tokenizers#load} ({@code tokenizerOrNull} overrides the search). The
+     * end-of-sequence ids come from generation_config.json, else config.json.
+     */
+    public static LocalModel load(Path modelDir, Path tokenizerOrNull, int maxBatch) {
+        if (maxBatch < 1) throw new UserError("batch size must be >= 1, got " + maxBatch);
+        Checkpoint checkpoint = Checkpoint.open(modelDir);
+        Transformer model = null;
+        try {
+            model = Architectures.load(checkpoint);
+            var tokenizer = Tokenizers.load(modelDir, tokenizerOrNull);
+            Path name = modelDir.toAbsolutePath().normalize().getFileName();
+            return new LocalModel(name == null ? modelDir.toString() : name.toString(), model, tokenizer,
+                    checkpoint.config().eosTokenIds(), maxBatch, checkpoint, tokenizer);
+        } catch (RuntimeException e) {
+            if (model != null) model.close();
+            checkpoint.close();
+            throw e;
+        }
     }
 
     @Override
@@ -117,5 +152,12 @@ public final class LocalModel implements LanguageModel {
     @Override
     public void close() {
         model.close();
+        for (AutoCloseable c : owned) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing " + name + ": " + e.getMessage(), e);
+            }
+        }
     }
 }
