@@ -9,7 +9,8 @@ import java.io.PrintWriter;
 /** Entry point: wires the subcommands and turns user errors into one line and a non-zero exit. */
 @Command(name = "piiprobe", mixinStandardHelpOptions = true, version = "piiprobe " + Main.VERSION,
         description = "Measures whether a language model leaks personal information from its training data.",
-        subcommands = {ScoreCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, LogprobsCommand.class, BenchCommand.class, ScoreCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
     public static final String VERSION = "0.1.0";
 
@@ -32,6 +33,14 @@ public final class Main {
     static int run(PrintWriter stdout, PrintWriter stderr, String... args) {
         CommandLine cl = new CommandLine(new Main()).setOut(stdout).setErr(stderr);
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        cl.setParameterExceptionHandler((ex, ignored) -> {
+            // picocli's own errors (unknown flag, missing or malformed value): one line, not the usage page
+            CommandLine c = ex.getCommandLine();
+            PrintWriter err = c.getErr();
+            err.println("piiprobe: " + firstLine(ex.getMessage()) + " (see: " + c.getCommandSpec().qualifiedName() + " --help)");
+            err.flush();
+            return USER_ERROR;
+        });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             if (verbose) ex.printStackTrace(err);
@@ -45,6 +54,12 @@ public final class Main {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     private static boolean isUserError(Throwable ex) {

@@ -20,7 +20,7 @@ public final class Inputs {
                 throw new UserError(what + ": token id " + ids[i] + " at " + i
                         + " is outside the model's vocabulary (0.." + (vocab - 1) + ")");
         if ((long) ids.length + extra > model.maxPositions())
-            throw new UserError(what + " has " + ids.length + " tokens"
+            throw new UserError(what + " has " + ids.length + (ids.length == 1 ? " token" : " tokens")
                     + (extra > 0 ? " and " + extra + " more are asked for" : "")
                     + ": the model has only " + model.maxPositions() + " positions");
     }

@@ -1,0 +1,67 @@
+package piiprobe.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import piiprobe.engine.LocalModel;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code piiprobe logprobs}: how likely the model finds a continuation of a prompt, token by token. */
+@Command(name = "logprobs", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Log-probability of each token of a continuation given a prompt (teacher forcing). "
+                + "Prompt and continuation are tokenized separately, then joined.")
+final class LogprobsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT")
+    String prompt;
+
+    @Option(names = "--continuation", required = true, paramLabel = "TEXT")
+    String continuation;
+
+    @Option(names = "--json", description = "Print JSON: {prompt_ids, continuation_ids, token_logprobs, sum_logprob}.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        try (LocalModel model = modelOptions.load()) {
+            int[] p = model.tokenizer().encode(prompt), c = model.tokenizer().encode(continuation);
+            if (p.length == 0) throw new IllegalArgumentException("--prompt is empty: there is nothing to condition on");
+            if (c.length == 0) throw new IllegalArgumentException("--continuation is empty: there is nothing to score");
+            float[] lp = model.continuationLogprobs(List.of(p), List.of(c)).getFirst();
+            double sum = 0;
+            for (float x : lp) sum += x;
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                ObjectMapper mapper = new ObjectMapper();
+                ObjectNode root = mapper.createObjectNode();
+                GenerateCommand.ids(root.putArray("prompt_ids"), p);
+                GenerateCommand.ids(root.putArray("continuation_ids"), c);
+                ArrayNode lps = root.putArray("token_logprobs");
+                for (float x : lp) lps.add(x);
+                root.put("sum_logprob", sum);
+                out.println(mapper.writeValueAsString(root));
+            } else {
+                for (int i = 0; i < c.length; i++)
+                    out.println(String.format(Locale.ROOT, "%10.4f  %6d  %s", lp[i], c[i],
+                            model.tokenizer().decode(new int[] {c[i]}).replace("\n", "\\n")));
+                out.println(String.format(Locale.ROOT, "%10.4f  sum over %d tokens", sum, c.length));
+            }
+            out.flush();
+        }
+        return 0;
+    }
+}
