@@ -25,14 +25,17 @@ public interface LanguageModel extends AutoCloseable {
 
     /**
      * Teacher forcing: element i holds, for each token of {@code continuations.get(i)}, its natural
-     * log-probability given {@code prompts.get(i)} and the continuation tokens before it.
+     * log-probability given {@code prompts.get(i)} and the continuation tokens before it (an empty
+     * continuation gets an empty array). Pairs that share a prompt or a start should come in one call:
+     * implementations may compute the shared part once.
      */
     List<float[]> continuationLogprobs(List<int[]> prompts, List<int[]> continuations);
 
     /**
      * The full next-token log-probability distribution (one value per vocabulary id) after each prefix.
      * Callers exploring many prefixes that share a start should pass them together: implementations
-     * may reuse the shared part's computation.
+     * may reuse the shared part's computation. Each result holds a whole vocabulary (50,257 floats for
+     * GPT-2), so callers with thousands of prefixes should pass them in slices.
      */
     List<float[]> nextTokenLogprobs(List<int[]> prefixes);
 

@@ -2,7 +2,9 @@ package piiprobe.engine;
 
 /**
  * Lets a caller end one row of a batched generation early, for example once the answer it waits for
- * can no longer change. Greedy and sampling ask it after every new token; beam search does not ask it.
+ * can no longer change. Greedy and sampling ask it after every new token, except one that ends the
+ * row anyway (an end-of-sequence token, or the max-new-tokens-th); beam search does not ask it. It is
+ * called on the generating thread, so it should be cheap: the batch waits for it.
  */
 @FunctionalInterface
 public interface StopRule {
