@@ -1,5 +1,7 @@
 package piiprobe.engine.generate;
 
+import piiprobe.engine.kernel.Logits;
+
 import java.util.Arrays;
 
 /**
@@ -63,27 +65,35 @@ final class LogitsProcessors {
     /**
      * TopPLogitsWarper: sorts ascending, removes every token whose cumulative probability (its own
      * mass plus all smaller ones) is at most {@code 1 - topP}, always keeping the most likely token.
-     * {@code topP >= 1}: nothing to do. Tokens already at -inf carry no mass and stay removed, so only
-     * the finite ones are sorted. {@code keyed} and {@code weight} are scratch of the vocabulary's size.
+     * {@code topP >= 1}: nothing to do.
+     *
+     * <p>Only tokens of probability at least (1 − topP)/vocab are sorted: all those below it weigh at
+     * most 1 − topP together, so each of them is removed whatever the order, and their mass starts the
+     * cumulative sum of the rest. {@code keyed} and {@code weight} are scratch of the vocabulary's size.
      */
     static void topP(float[] scores, float topP, long[] keyed, float[] weight) {
         if (topP >= 1f) return;
-        int n = 0;
-        for (int i = 0; i < scores.length; i++)
-            if (scores[i] != Float.NEGATIVE_INFINITY) keyed[n++] = sortKey(scores[i], i);
-        if (n <= 1) return;
-        Arrays.sort(keyed, 0, n);
-        float max = scores[(int) keyed[n - 1]];
-        double sum = 0;
-        for (int j = 0; j < n; j++) sum += weight[j] = (float) Math.exp(scores[(int) keyed[j]] - max);
+        float max = Logits.max(scores);
+        double sum = Logits.expShifted(scores, max, weight);
         // torch: softmax in float, cumsum accumulated in double and stored as float, compared with
         // the float (1 - top_p).
         float threshold = (float) (1.0 - topP);
-        double cumulative = 0;
+        double negligible = (1.0 - topP) * sum / scores.length, below = 0;
+        int n = 0;
+        for (int i = 0; i < scores.length; i++) {
+            if (weight[i] >= negligible) keyed[n++] = sortKey(scores[i], i);
+            else {
+                below += weight[i];
+                scores[i] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        Arrays.sort(keyed, 0, n);
+        double cumulative = below / sum;
         for (int j = 0; j < n - 1; j++) {
-            cumulative += (float) (weight[j] / sum);
+            int i = (int) keyed[j];
+            cumulative += (float) (weight[i] / sum);
             if ((float) cumulative > threshold) break;
-            scores[(int) keyed[j]] = Float.NEGATIVE_INFINITY;
+            scores[i] = Float.NEGATIVE_INFINITY;
         }
     }
 
