@@ -3,6 +3,7 @@ package piiprobe.engine.generate;
 import piiprobe.engine.Decoding;
 import piiprobe.engine.StopRule;
 import piiprobe.engine.kernel.Logits;
+import piiprobe.engine.kernel.Parallel;
 import piiprobe.engine.model.KvCache;
 import piiprobe.engine.model.Transformer;
 
@@ -35,7 +36,7 @@ public final class TokenSearch {
     public static List<Result> run(Transformer model, List<int[]> prompts, Decoding decoding, int[] eosIds,
                                    StopRule stop, int[] rowIds, long[] seeds) {
         Chooser chooser = switch (decoding) {
-            case Decoding.Greedy g -> new Greedy(eosIds, g.minNewTokens());
+            case Decoding.Greedy g -> new Greedy(eosIds.clone(), g.minNewTokens());
             case Decoding.Sampling s -> new Sampler(eosIds, s, model.vocabSize());
             case Decoding.Beam b -> throw new IllegalArgumentException("beam search is BeamSearch's job");
         };
@@ -49,19 +50,24 @@ public final class TokenSearch {
         int[] produced = new int[n];
         double[] score = new double[n];
         int[] nextPosition = batch.lengths().clone();
-        int[] promptOf = new int[n]; // per cache row; -1 once the row has ended, until it leaves
+        int[] promptOf = new int[n]; // the prompt of each cache row; -1 marks one that just ended
         for (int r = 0; r < n; r++) promptOf[r] = r;
 
         KvCache cache = model.newCache(n, batch.width() + maxNew);
         float[][] logits = model.forward(cache, batch.width(), batch.tokens(), batch.positions(), batch.real(),
                 batch.lastSlots());
         while (true) {
-            int live = 0, k = 0;
+            // Choosing tokens is independent per row (each has its own random stream): spread it over
+            // the kernel threads. The stop rule stays on this thread.
+            int[] rowPrompt = promptOf, chosen = new int[rowPrompt.length];
+            double[] logprob = new double[rowPrompt.length];
+            float[][] rowLogits = logits;
+            Parallel.forEach(rowPrompt.length, r -> chosen[r] = chooser.choose(rowLogits[r], produced[rowPrompt[r]],
+                    random[rowPrompt[r]], logprob, r));
+            int live = 0;
             for (int r = 0; r < promptOf.length; r++) {
-                int p = promptOf[r];
-                if (p < 0) continue;
-                int token = chooser.choose(logits[k++], produced[p], random[p]);
-                score[p] += chooser.lastLogprob();
+                int p = promptOf[r], token = chosen[r];
+                score[p] += logprob[r];
                 out[p][produced[p]++] = token;
                 boolean ended = contains(eosIds, token) || produced[p] == maxNew
                         || stop.shouldStop(rowIds[p], Arrays.copyOf(out[p], produced[p]));
@@ -136,61 +142,47 @@ public final class TokenSearch {
         return false;
     }
 
-    /** Picks a row's next token from its logits (which it may overwrite). */
+    /** Picks a row's next token from its logits (which it may overwrite); safe to call from several threads. */
     private sealed interface Chooser {
-        int choose(float[] logits, int produced, SplittableRandom random);
-
-        /** Log-probability of the last chosen token under the distribution it was drawn from. */
-        double lastLogprob();
+        /** @param logprob receives, at {@code slot}, the chosen token's log-probability under the distribution it was drawn from */
+        int choose(float[] logits, int produced, SplittableRandom random, double[] logprob, int slot);
     }
 
-    private static final class Greedy implements Chooser {
-        private final int[] eosIds;
-        private final int minNew;
-        private double lastLogprob;
-
-        Greedy(int[] eosIds, int minNew) {
-            this.eosIds = eosIds;
-            this.minNew = minNew;
-        }
-
+    private record Greedy(int[] eosIds, int minNew) implements Chooser {
         @Override
-        public int choose(float[] x, int produced, SplittableRandom random) {
+        public int choose(float[] x, int produced, SplittableRandom random, double[] logprob, int slot) {
             if (produced < minNew) LogitsProcessors.banTokens(x, eosIds);
             int token = Logits.argmax(x);
             float max = x[token];
-            lastLogprob = (x[token] - max) - Logits.logSumExpShifted(x, max);
+            logprob[slot] = (x[token] - max) - Logits.logSumExpShifted(x, max);
             return token;
-        }
-
-        @Override
-        public double lastLogprob() {
-            return lastLogprob;
         }
     }
 
     private static final class Sampler implements Chooser {
         private final int[] eosIds;
         private final Decoding.Sampling d;
-        private final float[] weights, heap;
-        private final long[] keyed;
-        private double lastLogprob;
+        private final ThreadLocal<Scratch> scratch;
+
+        /** Per-thread buffers of the vocabulary's size. */
+        private record Scratch(float[] weights, float[] heap, long[] keyed) {}
 
         Sampler(int[] eosIds, Decoding.Sampling d, int vocab) {
             this.eosIds = eosIds;
             this.d = d;
-            this.weights = new float[vocab];
-            this.heap = new float[Math.max(d.topK(), 0)];
-            this.keyed = d.topP() < 1f ? new long[vocab] : null;
+            this.scratch = ThreadLocal.withInitial(() -> new Scratch(new float[vocab], new float[Math.max(d.topK(), 0)],
+                    d.topP() < 1f ? new long[vocab] : null));
         }
 
         @Override
-        public int choose(float[] x, int produced, SplittableRandom random) {
+        public int choose(float[] x, int produced, SplittableRandom random, double[] logprob, int slot) {
+            Scratch s = scratch.get();
             if (produced < d.minNewTokens()) LogitsProcessors.banTokens(x, eosIds);
             LogitsProcessors.temperature(x, d.temperature());
-            LogitsProcessors.topK(x, d.topK(), heap);
-            LogitsProcessors.topP(x, d.topP(), keyed, weights);
+            LogitsProcessors.topK(x, d.topK(), s.heap);
+            LogitsProcessors.topP(x, d.topP(), s.keyed, s.weights);
             float max = Logits.max(x);
+            float[] weights = s.weights;
             double sum = Logits.expShifted(x, max, weights);
             double target = random.nextDouble() * sum, cumulative = 0;
             int token = -1;
@@ -200,13 +192,8 @@ public final class TokenSearch {
                 cumulative += weights[i];
                 if (cumulative > target) break;
             }
-            lastLogprob = (x[token] - max) - Math.log(sum);
+            logprob[slot] = (x[token] - max) - Math.log(sum);
             return token;
-        }
-
-        @Override
-        public double lastLogprob() {
-            return lastLogprob;
         }
     }
 }
