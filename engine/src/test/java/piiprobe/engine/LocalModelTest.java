@@ -61,7 +61,8 @@ class LocalModelTest {
                 Generation.Sequence s = got.get(p).best();
                 assertArrayEquals(expected.get(p).newIds(), s.newIds(), "prompt " + p + ", batch " + maxBatch);
                 assertEquals(LETTERS.decode(s.newIds()), s.text());
-                assertEquals(expected.get(p).score(), s.score(), 1e-9);
+                // float log-softmax: the Vector API may round the last bit differently before JIT compilation
+                assertEquals(expected.get(p).score(), s.score(), 1e-5);
             }
             assertTrue(counted.maxRowsSeen <= maxBatch);
         }
@@ -116,7 +117,7 @@ class LocalModelTest {
             assertEquals(2, got.get(p).sequences().size());
             for (int j = 0; j < 2; j++) {
                 assertArrayEquals(expected.get(j).newIds(), got.get(p).sequences().get(j).newIds());
-                assertEquals(expected.get(j).score(), got.get(p).sequences().get(j).score());
+                assertEquals(expected.get(j).score(), got.get(p).sequences().get(j).score(), 1e-5);
             }
         }
     }

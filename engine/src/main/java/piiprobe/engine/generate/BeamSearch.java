@@ -2,6 +2,7 @@ package piiprobe.engine.generate;
 
 import piiprobe.engine.Decoding;
 import piiprobe.engine.kernel.Logits;
+import piiprobe.engine.kernel.Parallel;
 import piiprobe.engine.model.KvCache;
 import piiprobe.engine.model.Transformer;
 
@@ -57,27 +58,34 @@ public final class BeamSearch {
         float[][] logits = model.forward(cache, batch.width(), batch.tokens(), batch.positions(), batch.real(),
                 batch.lastSlots());
         TopCandidates top = new TopCandidates(candidates);
-        float[] logprobs = new float[vocab];
-        int[] live = new int[n]; // prompts with rows in the cache, in row order (numBeams rows each after step 1)
+        int[] live = new int[n]; // prompts with rows in the cache, in row order (numBeams rows each after step 0)
         for (int p = 0; p < n; p++) live[p] = p;
 
         for (int step = 0; ; step++) {
+            // Each row's candidates on the kernel threads, then merged per prompt in beam order (which
+            // keeps ties to the lower flat index). Step 0 has one row per prompt: every beam is that
+            // row, beams 1.. at -1e9.
+            int perPrompt = step == 0 ? 1 : beams, currentStep = step;
+            int[] rowsOf = live;
+            float[][] rowLogits = logits;
+            TopCandidates[] rowTop = new TopCandidates[rowLogits.length];
+            Parallel.forEach(rowLogits.length, r -> {
+                Prompt s = state[rowsOf[r / perPrompt]];
+                int b = r % perPrompt;
+                float[] logprobs = rowLogits[r];
+                Logits.logSoftmax(logprobs, logprobs);
+                if (currentStep < decoding.minNewTokens()) LogitsProcessors.banTokens(logprobs, eosIds);
+                TopCandidates t = new TopCandidates(candidates);
+                t.offer(logprobs, b, currentStep == 0 ? 0f : s.scores[b]);
+                if (currentStep == 0) for (int copy = 1; copy < beams; copy++) t.offer(logprobs, copy, UNUSED_BEAM_SCORE);
+                rowTop[r] = t;
+            });
             List<Integer> from = new ArrayList<>();
             List<Integer> nextLive = new ArrayList<>();
             for (int i = 0; i < live.length; i++) {
                 Prompt s = state[live[i]];
                 top.clear();
-                for (int b = 0; b < beams; b++) {
-                    // Step 0 has one row per prompt: every beam is that row, beams 1.. at -1e9.
-                    float[] x = step == 0 ? logits[i] : logits[i * beams + b];
-                    if (step == 0 && b > 0) {
-                        top.offer(logprobs, b, UNUSED_BEAM_SCORE);
-                        continue;
-                    }
-                    Logits.logSoftmax(x, logprobs);
-                    if (step < decoding.minNewTokens()) LogitsProcessors.banTokens(logprobs, eosIds);
-                    top.offer(logprobs, b, step == 0 ? 0f : s.scores[b]);
-                }
+                for (int b = 0; b < perPrompt; b++) top.merge(rowTop[i * perPrompt + b]);
                 int[] sources = s.advance(top, eosIds, step);
                 if (s.done) continue;
                 nextLive.add(live[i]);
@@ -124,21 +132,27 @@ public final class BeamSearch {
 
         /** Offers every token of one beam with score {@code logprobs[v] + beamScore} (float32, as torch). */
         void offer(float[] logprobs, int b, float beamScore) {
+            for (int v = 0; v < logprobs.length; v++) insert(logprobs[v] + beamScore, b, v);
+        }
+
+        /** Offers another list's candidates, which must all have higher flat indices than those offered so far. */
+        void merge(TopCandidates other) {
+            for (int j = 0; j < other.count; j++) insert(other.score[j], other.beam[j], other.token[j]);
+        }
+
+        private void insert(float s, int b, int v) {
             int size = score.length;
-            for (int v = 0; v < logprobs.length; v++) {
-                float s = logprobs[v] + beamScore;
-                if (count == size && !(s > score[size - 1])) continue;
-                int i = count < size ? count++ : size - 1;
-                while (i > 0 && s > score[i - 1]) {
-                    score[i] = score[i - 1];
-                    beam[i] = beam[i - 1];
-                    token[i] = token[i - 1];
-                    i--;
-                }
-                score[i] = s;
-                beam[i] = b;
-                token[i] = v;
+            if (count == size && !(s > score[size - 1])) return;
+            int i = count < size ? count++ : size - 1;
+            while (i > 0 && s > score[i - 1]) {
+                score[i] = score[i - 1];
+                beam[i] = beam[i - 1];
+                token[i] = token[i - 1];
+                i--;
             }
+            score[i] = s;
+            beam[i] = b;
+            token[i] = v;
         }
     }
 

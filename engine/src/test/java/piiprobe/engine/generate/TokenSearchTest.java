@@ -138,7 +138,7 @@ class TokenSearchTest {
             var alone = TokenSearch.run(m, List.of(PROMPTS.get(p)), d, EOS_IDS, StopRule.NEVER, rowIds(1),
                     new long[] {seeds[p]}).getFirst();
             assertArrayEquals(together.get(p).newIds(), alone.newIds(), "prompt " + p);
-            assertEquals(together.get(p).score(), alone.score());
+            assertEquals(together.get(p).score(), alone.score(), 1e-5);
         }
         var again = TokenSearch.run(m, PROMPTS, d, EOS_IDS, StopRule.NEVER, rowIds(PROMPTS.size()), seeds);
         for (int p = 0; p < PROMPTS.size(); p++) assertArrayEquals(together.get(p).newIds(), again.get(p).newIds());
