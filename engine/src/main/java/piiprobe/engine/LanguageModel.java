@@ -8,7 +8,8 @@ import java.util.List;
  *
  * <p>All methods take token ids from {@link #tokenizer()} and work on a batch; implementations choose
  * how to split, pad and cache. A backend that cannot do something throws {@link UserError} naming what
- * it lacks.
+ * it lacks; one that fails after its own retries (a served model that stays down) throws
+ * {@link ModelUnavailableError}, and the call may be repeated later.
  */
 public interface LanguageModel extends AutoCloseable {
 
@@ -36,6 +37,11 @@ public interface LanguageModel extends AutoCloseable {
      * Callers exploring many prefixes that share a start should pass them together: implementations
      * may reuse the shared part's computation. Each result holds a whole vocabulary (50,257 floats for
      * GPT-2), so callers with thousands of prefixes should pass them in slices.
+     *
+     * <p>A served model may return only its N most likely ids (OpenAI-compatible servers cap N, often
+     * at 5 or 20): every other id then holds {@code -Infinity}, so the probabilities in the array can
+     * sum to less than 1. The missing mass belongs to ids that are unknown, not impossible: a sound
+     * upper bound must count it as possibly matching, a sound lower bound as not matching.
      */
     List<float[]> nextTokenLogprobs(List<int[]> prefixes);
 
