@@ -2,6 +2,7 @@ package piiprobe.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import piiprobe.engine.ModelUnavailableError;
 import piiprobe.engine.UserError;
 
 import java.io.PrintWriter;
@@ -10,7 +11,7 @@ import java.io.PrintWriter;
 @Command(name = "piiprobe", mixinStandardHelpOptions = true, version = "piiprobe " + Main.VERSION,
         description = "Measures whether a language model leaks personal information from its training data.",
         subcommands = {GenerateCommand.class, LogprobsCommand.class, BenchCommand.class, ScoreCommand.class,
-                CommandLine.HelpCommand.class})
+                ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static final String VERSION = "0.1.0";
 
@@ -20,6 +21,9 @@ public final class Main {
 
     /** Exit code for errors the user can fix (bad flag, bad file); 1 is left for bugs. */
     static final int USER_ERROR = 2;
+
+    /** Exit code when a served model stayed unreachable through every retry: running again later may work. */
+    static final int MODEL_UNAVAILABLE = 3;
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -44,10 +48,10 @@ public final class Main {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             if (verbose) ex.printStackTrace(err);
-            if (isUserError(ex)) {
+            if (isUserError(ex) || ex instanceof ModelUnavailableError) {
                 err.println("piiprobe: " + ex.getMessage());
                 err.flush();
-                return USER_ERROR;
+                return ex instanceof ModelUnavailableError ? MODEL_UNAVAILABLE : USER_ERROR;
             }
             if (!verbose) ex.printStackTrace(err);
             err.flush();
