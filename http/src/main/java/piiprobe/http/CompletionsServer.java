@@ -112,6 +112,7 @@ public final class CompletionsServer implements AutoCloseable {
     private final String name;
     private final byte[] apiKey;
     private final CompletionRequest.Limits limits;
+    private final int batchSize;
     private final EngineQueue queue;
     private final HttpServer http;
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
@@ -122,6 +123,7 @@ public final class CompletionsServer implements AutoCloseable {
         this.tokenizer = model.tokenizer();
         this.name = options.modelName() != null ? options.modelName() : model.name();
         this.apiKey = options.apiKey() == null ? null : options.apiKey().getBytes(StandardCharsets.UTF_8);
+        this.batchSize = options.batchSize();
         this.limits = new CompletionRequest.Limits(MAX_NEW_TOKENS, options.maxLogprobs(), MAX_ROWS_PER_REQUEST, 4,
                 tokenizer.vocabSize());
         this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
@@ -531,9 +533,10 @@ public final class CompletionsServer implements AutoCloseable {
                 int start = req.echo() ? 1 : choices.get(i).promptIds().length;
                 float[] lp = new float[all.length - start];
                 List<Map<String, Float>> topHere = new ArrayList<>();
-                for (int from = start; from < all.length; from += MAX_ROWS_PER_REQUEST) {
+                // A batch's worth of prefixes at a time: each answer is a whole vocabulary of floats.
+                for (int from = start; from < all.length; from += batchSize) {
                     List<int[]> prefixes = new ArrayList<>();
-                    for (int t = from; t < Math.min(all.length, from + MAX_ROWS_PER_REQUEST); t++) prefixes.add(Arrays.copyOf(all, t));
+                    for (int t = from; t < Math.min(all.length, from + batchSize); t++) prefixes.add(Arrays.copyOf(all, t));
                     CompletableFuture<List<float[]>> result = new CompletableFuture<>();
                     queue.submit(new EngineQueue.NextTokenJob(prefixes, System.nanoTime(), result));
                     List<float[]> dists = await(result);
