@@ -10,10 +10,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import piiprobe.engine.Decoding;
 import piiprobe.engine.Generation;
-import piiprobe.engine.LocalModel;
+import piiprobe.engine.LanguageModel;
 import piiprobe.engine.StopRule;
+import piiprobe.http.OpenAiModel;
 
 import java.io.PrintWriter;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -74,7 +76,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Decoding d = decoding();
-        try (LocalModel model = modelOptions.load()) {
+        try (LanguageModel model = modelOptions.open(EnumSet.of(OpenAiModel.Use.GENERATE))) {
             int[] promptIds = model.tokenizer().encode(prompt);
             if (promptIds.length == 0) throw new IllegalArgumentException("--prompt is empty: there is nothing to continue");
             Generation g = model.generate(List.of(promptIds), d, StopRule.NEVER).getFirst();

@@ -8,9 +8,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import piiprobe.engine.LocalModel;
+import piiprobe.engine.LanguageModel;
+import piiprobe.http.OpenAiModel;
 
 import java.io.PrintWriter;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -37,7 +39,7 @@ final class LogprobsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (LocalModel model = modelOptions.load()) {
+        try (LanguageModel model = modelOptions.open(EnumSet.of(OpenAiModel.Use.SCORE))) {
             int[] p = model.tokenizer().encode(prompt), c = model.tokenizer().encode(continuation);
             if (p.length == 0) throw new IllegalArgumentException("--prompt is empty: there is nothing to condition on");
             if (c.length == 0) throw new IllegalArgumentException("--continuation is empty: there is nothing to score");

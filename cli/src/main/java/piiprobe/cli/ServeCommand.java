@@ -23,7 +23,7 @@ import java.util.concurrent.CountDownLatch;
                 "Concurrent requests are batched into the engine. Requests need PIIPROBE_API_KEY as a bearer token when it is set."})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
-    ModelSpec model;
+    ModelOptions model;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only).")
     String host;
@@ -34,10 +34,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--served-model-name", paramLabel = "NAME", description = "The name clients use (default: the model folder's name).")
     String servedName;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "16", description = "Engine rows per call, at most (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--batch-window-ms", paramLabel = "MS", defaultValue = "5",
+    @Option(names = "--batch-window-ms", paramLabel = "MS", defaultValue = "20",
             description = "How long a request may wait for others to share its engine call (default: ${DEFAULT-VALUE}).")
     long batchWindowMs;
 
@@ -52,7 +49,7 @@ final class ServeCommand implements Callable<Integer> {
         String apiKey = System.getenv("PIIPROBE_API_KEY");
         boolean secured = apiKey != null && !apiKey.isEmpty();
         CompletionsServer.Options options = CompletionsServer.Options.defaults().withAddress(host, port).withModelName(servedName)
-                .withBatching(batchSize, Duration.ofMillis(batchWindowMs)).withMaxLogprobs(maxLogprobs).withApiKey(secured ? apiKey : null);
+                .withBatching(model.batchSize, Duration.ofMillis(batchWindowMs)).withMaxLogprobs(maxLogprobs).withApiKey(secured ? apiKey : null);
         LanguageModel served = model.open(EnumSet.of(OpenAiModel.Use.GENERATE));
         CompletionsServer server;
         try {
@@ -68,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }));
         var err = spec.commandLine().getErr();
-        err.println("piiprobe: serving '" + server.modelName() + "' at " + server.baseUri() + " (batches of up to " + batchSize
+        err.println("piiprobe: serving '" + server.modelName() + "' at " + server.baseUri() + " (batches of up to " + model.batchSize
                 + (secured ? "; requests need the API key in PIIPROBE_API_KEY" : "") + "); Ctrl-C stops");
         if (!secured && !isLoopback(host))
             err.println("piiprobe: warning: listening on " + host + " without an API key: anyone who reaches this port can query the model (set PIIPROBE_API_KEY)");

@@ -72,9 +72,12 @@ public final class CompletionsServer implements AutoCloseable {
             if (maxLogprobs < 0) throw new IllegalArgumentException("max logprobs must be >= 0, got " + maxLogprobs);
         }
 
-        /** Loopback only, port 8000, batches of 16 gathered for up to 5 ms, up to 20 log-probs (vLLM's default). */
+        /**
+         * Loopback only, port 8000, batches of 16 gathered for up to 20 ms (a client's burst of requests takes a
+         * few ms to arrive; an engine call takes seconds), up to 20 log-probs (vLLM's default).
+         */
         public static Options defaults() {
-            return new Options("127.0.0.1", 8000, null, 16, Duration.ofMillis(5), 20, null);
+            return new Options("127.0.0.1", 8000, null, 16, Duration.ofMillis(20), 20, null);
         }
 
         public Options withAddress(String host, int port) {

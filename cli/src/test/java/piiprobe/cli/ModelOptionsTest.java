@@ -9,9 +9,9 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class ModelSpecTest {
+class ModelOptionsTest {
     private static UserError refused(String... args) {
-        ModelSpec spec = new ModelSpec();
+        ModelOptions spec = new ModelOptions();
         new CommandLine(spec).parseArgs(args);
         return assertThrows(UserError.class, () -> spec.open(Set.of()));
     }
