@@ -74,18 +74,18 @@ final class HttpBenchCommand implements Callable<Integer> {
                 List.of(settings.split(",")), decoding, maxNewTokens, 0, batchSize, limit, false, true);
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         Path work = Files.createTempDirectory("piiprobe-bench-http");
-        try (LocalModel local = LocalModel.load(model, tokenizer, batchSize)) {
-            // One batch first, so that neither measured run pays for the JIT's warm-up alone.
-            Audit.run(local, new AuditConfig(config.version(), config.model(), config.modelPath(), dataset, config.settings(),
-                    decoding, maxNewTokens, 0, batchSize, batchSize, false, true), work.resolve("warm-up"), quiet);
+        AuditConfig warmUp = new AuditConfig(config.version(), config.model(), config.modelPath(), dataset, config.settings(),
+                decoding, maxNewTokens, 0, batchSize, batchSize, false, true);
+        try (LocalModel local = LocalModel.load(model, tokenizer, batchSize);
+             CompletionsServer server = CompletionsServer.start(local, CompletionsServer.Options.defaults()
+                     .withAddress("127.0.0.1", 0).withBatching(batchSize, Duration.ofMillis(batchWindowMs)));
+             OpenAiModel served = OpenAiModel.connect(OpenAiModel.Options.of(server.baseUri()).withApiKey(null)
+                     .withTokenizer(local.tokenizer()).withConcurrency(batchSize))) {
+            // One batch each way first, so that neither measured run pays for the JIT's warm-up.
+            Audit.run(local, warmUp, work.resolve("warm-up-local"), quiet);
+            Audit.run(served, warmUp, work.resolve("warm-up-http"), quiet);
             double localSeconds = timed(local, config, work.resolve("local"), quiet);
-            double httpSeconds;
-            try (CompletionsServer server = CompletionsServer.start(local, CompletionsServer.Options.defaults()
-                    .withAddress("127.0.0.1", 0).withBatching(batchSize, Duration.ofMillis(batchWindowMs)));
-                 OpenAiModel served = OpenAiModel.connect(OpenAiModel.Options.of(server.baseUri()).withApiKey(null)
-                         .withTokenizer(local.tokenizer()).withConcurrency(batchSize))) {
-                httpSeconds = timed(served, config, work.resolve("http"), quiet);
-            }
+            double httpSeconds = timed(served, config, work.resolve("http"), quiet);
             boolean same = Files.readString(work.resolve("local").resolve(Report.PREDICTIONS))
                     .equals(Files.readString(work.resolve("http").resolve(Report.PREDICTIONS)));
             long rows = Files.readAllLines(work.resolve("local").resolve(Report.PREDICTIONS)).size();
