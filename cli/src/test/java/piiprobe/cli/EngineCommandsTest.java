@@ -116,7 +116,7 @@ class EngineCommandsTest {
     void userMistakesAreOneLineAndExitTwo() {
         String[][] cases = {
                 {"Unknown option: '--bogus'", "generate", "--model", GPT2, "--prompt", "hi", "--bogus"},
-                {"Missing required option: '--model=DIR'", "generate", "--prompt", "hi"},
+                {"Missing required option: '--model=DIR|openai:URL'", "generate", "--prompt", "hi"},
                 {"Invalid value for option '--max-new-tokens': 'lots' is not an int", "generate", "--model", GPT2, "--prompt", "hi", "--max-new-tokens", "lots"},
                 {"--top-k applies to --decoding sample, not beam", "generate", "--model", GPT2, "--prompt", "hi", "--decoding", "beam", "--top-k", "5"},
                 {"--top-p must be in (0, 1], got 0.0", "generate", "--model", GPT2, "--prompt", "hi", "--decoding", "sample", "--top-p", "0"},
