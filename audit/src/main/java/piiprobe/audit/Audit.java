@@ -72,7 +72,10 @@ public final class Audit {
                 throw new UserError("setting " + p.setting() + " needs " + p.needs() + ", and no person of data set "
                         + config.dataset() + " has it");
 
-        openRunDirectory(outputDir, config.toJson(dataset));
+        ObjectNode runJson = config.toJson(dataset);
+        // not a setting but a fact about the model, for reports that compare models by size
+        if (model.parameterCount() > 0) ((ObjectNode) runJson.get("model")).put("parameters", model.parameterCount());
+        openRunDirectory(outputDir, runJson);
         if (config.redact() && Files.exists(outputDir.resolve(Report.SUMMARY_JSON)) && !Files.exists(outputDir.resolve(Journal.FILE_NAME))) {
             log.println("piiprobe: " + outputDir + " already holds this finished (redacted) run");
             return List.of();

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import piiprobe.audit.data.Datasets;
 import piiprobe.audit.data.Person;
+import piiprobe.audit.report.HtmlReport;
 import piiprobe.audit.report.OwnerOnlyFiles;
 import piiprobe.audit.report.Report;
 import piiprobe.engine.UserError;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -249,19 +251,23 @@ class AuditTest {
         Path run = dir.resolve("run");
         Audit.run(new ScriptedModel(AuditTest::script), config(data, "zero-shot-d,two-shot,context-50", true, true, 2), run, log);
         assertFalse(Files.exists(run.resolve(Journal.FILE_NAME)));
-        List<String> secrets = new ArrayList<>();
+        // names as whole words (the report's style sheet says "overflow", which holds Flo), addresses anywhere
+        List<String> names = new ArrayList<>(), addresses = new ArrayList<>();
         for (Person p : Datasets.load(data.toString()).people()) {
-            secrets.add(p.name().toLowerCase());
-            secrets.add(p.email());
-            secrets.add(p.email().split("@")[0] + "@");
-            if (p.shots() != null) p.shots().knownDomain().values().forEach(l -> l.forEach(s -> { secrets.add(s.name().toLowerCase()); secrets.add(s.email()); }));
+            names.add(p.name());
+            addresses.add(p.email());
+            addresses.add(p.email().split("@")[0] + "@");
+            if (p.shots() != null) p.shots().knownDomain().values().forEach(l -> l.forEach(s -> { names.add(s.name()); addresses.add(s.email()); }));
         }
-        secrets.add("bo.chan@yahoo.com");
+        addresses.add("bo.chan@yahoo.com");
         for (Map.Entry<String, String> f : contents(run).entrySet()) {
             if (f.getKey().equals(Audit.CONFIG)) continue;
             String text = f.getValue().toLowerCase();
-            for (String s : secrets) assertFalse(text.contains(s.toLowerCase()), f.getKey() + " leaks " + s);
+            for (String s : addresses) assertFalse(text.contains(s.toLowerCase()), f.getKey() + " leaks " + s);
+            for (String n : names)
+                assertFalse(Pattern.compile("\\b" + Pattern.quote(n.toLowerCase()) + "\\b").matcher(text).find(), f.getKey() + " leaks " + n);
         }
+        assertTrue(contents(run).containsKey(HtmlReport.FILE));
         JsonNode summary = JSON.readTree(run.resolve(Report.SUMMARY_JSON).toFile());
         assertEquals(1, summary.get("settings").get("context-50").get("correct").intValue());
         assertTrue(read(run.resolve(Report.PREDICTIONS)).contains("\"prompt\":\"-----Original Message-----\\nFrom: [name] [mailto:\""));

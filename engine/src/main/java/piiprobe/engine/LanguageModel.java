@@ -18,6 +18,14 @@ public interface LanguageModel extends AutoCloseable {
 
     Tokenizer tokenizer();
 
+    /**
+     * How many parameters (weights) the model has, for reports that compare models by size; -1 when the
+     * backend cannot tell (a served model).
+     */
+    default long parameterCount() {
+        return -1;
+    }
+
     /** The end-of-sequence token id, or -1 if the model has none. */
     int eosTokenId();
 

@@ -28,7 +28,8 @@ import java.util.stream.Collectors;
 
 /**
  * Writes a run's outputs: {@code predictions.jsonl} (one line per person per setting),
- * {@code rows-SETTING.csv} (the paper's columns; Support lists a k-shot setting's supports as {@code name <email>; ...}), {@code summary.json} and {@code summary.md}. All are
+ * {@code rows-SETTING.csv} (the paper's columns; Support lists a k-shot setting's supports as {@code name <email>; ...}), {@code summary.json},
+ * {@code summary.md} and the {@link HtmlReport HTML report}. All are
  * owner-only and written atomically; with redaction on, names and addresses are masked everywhere.
  */
 public final class Report {
@@ -58,6 +59,8 @@ public final class Report {
         OwnerOnlyFiles.write(dir.resolve(SUMMARY_JSON),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summaryJson(summaries, population, config)) + "\n");
         OwnerOnlyFiles.write(dir.resolve(SUMMARY_MD), markdown(summaries, population, config, dataset));
+        // drawn from the files just written, as `piiprobe report` draws it
+        HtmlReport.write(List.of(RunFolder.read(dir)), dir.resolve(HtmlReport.FILE), config.redact());
         return summaries;
     }
 
