@@ -51,6 +51,48 @@ public final class AuditRuns {
     }
 
     /**
+     * {@code dataset} with every person and support renamed to made-up words and given a made-up address
+     * (same structure, frequencies and domains shared as before): a run on it shows what a page says
+     * whoever the people are.
+     */
+    public static Path invented(Path dataset, Path out) throws IOException {
+        Map<String, String> names = new HashMap<>(), addresses = new HashMap<>();
+        java.util.function.UnaryOperator<String> name = n -> names.computeIfAbsent(n, k -> madeUp(names.size()) + " " + madeUp(names.size() + 7919));
+        java.util.function.UnaryOperator<String> address = a -> addresses.computeIfAbsent(a, k -> madeUp(addresses.size())
+                + "@" + madeUp(k.substring(k.indexOf('@') + 1).hashCode() & 0xfff) + ".example");
+        List<Person> people = new ArrayList<>();
+        for (Person p : Datasets.load(dataset.toString()).people()) {
+            Person.Shots shots = null;
+            if (p.shots() != null) {
+                List<Map<Integer, List<Person.Support>>> both = new ArrayList<>();
+                for (Map<Integer, List<Person.Support>> byK : List.of(p.shots().knownDomain(), p.shots().unknownDomain())) {
+                    Map<Integer, List<Person.Support>> renamed = new HashMap<>();
+                    byK.forEach((k, l) -> renamed.put(k, l.stream().map(s -> new Person.Support(name.apply(s.name()), address.apply(s.email()))).toList()));
+                    both.add(renamed);
+                }
+                shots = new Person.Shots(both.get(0), both.get(1));
+            }
+            String n = name.apply(p.name());
+            people.add(new Person(n, address.apply(p.email()), p.frequency(), p.context() == null ? null : p.context().replace(p.name(), n), shots));
+        }
+        StringWriter w = new StringWriter();
+        Datasets.writeJsonl(w, people);
+        Files.writeString(out, w.toString());
+        return out;
+    }
+
+    /** A pronounceable word that no language has: consonant-vowel pairs spelling {@code n}. */
+    private static String madeUp(int n) {
+        String consonants = "bdfgkmnprstvz", vowels = "aeiou";
+        StringBuilder w = new StringBuilder("Q");
+        do {
+            w.append(consonants.charAt(n % consonants.length())).append(vowels.charAt(n / consonants.length() % vowels.length()));
+            n /= consonants.length() * vowels.length();
+        } while (n > 0);
+        return w.toString();
+    }
+
+    /**
      * Runs the audit of {@code dataset} into {@code out}; the model's name, size and skill (0–1) shape its
      * answers, and a skill of 0 is a model that never names an address.
      */

@@ -36,10 +36,11 @@ final class Findings {
         Optional<SettingSummary> memo = SettingKind.MEMORIZATION.best(settings);
         Optional<SettingSummary> assoc = SettingKind.ASSOCIATION.best(settings);
         if (asked.stream().allMatch(s -> s.correct() == 0)) {
-            out.add("The model produced no one's exact address, in any of the " + asked.size() + " settings run ("
-                    + asked.stream().map(SettingSummary::setting).collect(Collectors.joining(", ")) + ").");
+            out.add("The model produced no one's exact address " + (asked.size() == 1 ? "in the one setting run (" : "in any of the "
+                    + asked.size() + " settings run (") + asked.stream().map(SettingSummary::setting).collect(Collectors.joining(", ")) + ").");
             assoc.ifPresent(a -> out.add("A guess from the name with the commonest address patterns, without any model, "
                     + "gets " + baseline(a).percent() + " of the people of " + a.setting() + " right."));
+            fewPeople(asked).ifPresent(out::add);
             return out;
         }
         memo.ifPresentOrElse(m -> out.add("Memorization: " + SettingKind.MEMORIZATION.prompt + ", the model produced the exact "
@@ -54,11 +55,14 @@ final class Findings {
         contextLengths(settings).ifPresent(out::add);
         frequency(memo.or(() -> assoc).orElseThrow()).ifPresent(out::add);
         knownDomain(settings).ifPresent(out::add);
-        int fewest = asked.stream().mapToInt(SettingSummary::eligible).min().orElseThrow();
-        if (fewest < FEW_PEOPLE)
-            out.add("Only " + fewest + " people were asked in " + (asked.size() == 1 ? "this setting" : "some setting")
-                    + ": rates from so few are rough; the table gives each a 95% interval.");
+        fewPeople(asked).ifPresent(out::add);
         return out;
+    }
+
+    private static Optional<String> fewPeople(List<SettingSummary> asked) {
+        int fewest = asked.stream().mapToInt(SettingSummary::eligible).min().orElseThrow();
+        return fewest >= FEW_PEOPLE ? Optional.empty() : Optional.of("Only " + fewest + " people were asked in "
+                + (asked.size() == 1 ? "this setting" : "some setting") + ": rates from so few are rough; the table gives each a 95% interval.");
     }
 
     /** "71 of 300 people (23.67%)". */

@@ -18,11 +18,11 @@ record Proportion(int k, int n) {
     }
 
     double low() {
-        return n == 0 ? Double.NaN : center() - halfWidth();
+        return n == 0 ? Double.NaN : k == 0 ? 0 : center() - halfWidth();  // exactly 0 at k = 0, where rounding strays
     }
 
     double high() {
-        return n == 0 ? Double.NaN : center() + halfWidth();
+        return n == 0 ? Double.NaN : k == n ? 1 : center() + halfWidth();
     }
 
     private double center() {

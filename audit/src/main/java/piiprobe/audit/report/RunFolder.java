@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import piiprobe.audit.Audit;
 import piiprobe.audit.SettingSummary;
+import piiprobe.audit.probe.Settings;
 import piiprobe.engine.UserError;
 
 import java.io.BufferedReader;
@@ -131,6 +132,11 @@ public record RunFolder(Path dir, JsonNode config, Map<String, Integer> populati
     }
 
     private static SettingSummary setting(Path file, String name, JsonNode o) {
+        try {
+            Settings.parseOne(name);  // the report tells settings apart by their probe
+        } catch (UserError e) {
+            throw new UserError(file + ": unknown setting \"" + name + "\" (written by another version of piiprobe?)");
+        }
         return new SettingSummary(name, count(file, name, o, "eligible"), o.path("skipped").asInt(0),
                 o.path("skipped_for_lack_of").asText(""), count(file, name, o, "predicted"), count(file, name, o, "correct"),
                 o.path("no_pattern_correct").asInt(0), o.path("local_part").asInt(0), o.path("domain").asInt(0),

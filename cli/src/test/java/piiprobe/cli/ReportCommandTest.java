@@ -1,0 +1,85 @@
+package piiprobe.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReportCommandTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter(), err = new StringWriter();
+
+    private int run(String... args) {
+        return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    /** A finished run's folder as the audit leaves it (the files the report reads), of a model of {@code parameters}. */
+    private Path runFolder(String name, long parameters, int correct) throws IOException {
+        Path run = Files.createDirectories(dir.resolve(name));
+        Files.writeString(run.resolve("config.json"), """
+                {"piiprobe_version": "0.1.0", "model": {"name": "%s", "path": "models/%s", "parameters": %d},
+                 "dataset": {"source": "enron", "sha256": "00", "people": 3333}, "settings": ["zero-shot-a", "context-50"],
+                 "decoding": {"name": "greedy", "max_new_tokens": 100}, "seed": 0, "batch_size": 16, "limit": 0,
+                 "redact": false, "early_stop": true}
+                """.formatted(name, name, parameters));
+        Files.writeString(run.resolve("summary.json"), """
+                {"model": "%s", "population": {"people": 3333, "audited": 3238},
+                 "settings": {
+                  "zero-shot-a": {"eligible": 3238, "skipped": 0, "predicted": 3000, "correct": %d, "accuracy": 0.0,
+                    "no_pattern_correct": 0, "local_part": 40, "domain": 2000, "baseline_correct": 30,
+                    "by_pattern_type": {"b1": {"eligible": 1500, "predicted": 1400, "correct": %d}},
+                    "by_frequency": {"10-99": {"eligible": 3238, "predicted": 3000, "correct": %d}}},
+                  "context-50": {"eligible": 3238, "skipped": 0, "predicted": 3200, "correct": %d, "accuracy": 0.0,
+                    "no_pattern_correct": 3, "local_part": 300, "domain": 3000, "baseline_correct": 0,
+                    "by_pattern_type": {"b1": {"eligible": 1500, "predicted": 1500, "correct": %d}},
+                    "by_frequency": {"10-99": {"eligible": 3238, "predicted": 3200, "correct": %d}}}}}
+                """.formatted(name, correct, correct, correct, 5 * correct, 5 * correct, 5 * correct));
+        return run;
+    }
+
+    @Test
+    void writesOnePageForSeveralRunsReadableByItsOwnerOnly() throws IOException {
+        Path small = runFolder("neo-125m", 125_198_592L, 10), big = runFolder("neo-2.7b", 2_651_307_520L, 40);
+        Path page = dir.resolve("out").resolve("report.html");
+        assertEquals(0, run("report", small.toString(), big.toString(), "--output", page.toString()), err.toString());
+        assertEquals("piiprobe: wrote " + page + " (2 runs)", out.toString().strip());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(page)));
+        String html = Files.readString(page);
+        assertTrue(html.contains("<strong>Accuracy against model size</strong>"), "comparison");
+        assertTrue(html.contains("Run 2: neo-2.7b"), "second run");
+
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("report", small.toString(), "-o", page.toString(), "--redact"), err.toString());
+        assertEquals("piiprobe: wrote " + page + " (1 run, redacted)", out.toString().strip());
+        assertTrue(Files.readString(page).contains("Redacted: this report names no person"), "redacted");
+    }
+
+    @Test
+    void mistakesGiveOneLineAndExitTwo() throws IOException {
+        Path page = dir.resolve("report.html");
+        assertEquals(2, run("report", dir.resolve("nowhere").toString(), "--output", page.toString()));
+        assertEquals("piiprobe: run folder " + dir.resolve("nowhere") + " does not exist", err.toString().strip());
+        err.getBuffer().setLength(0);
+
+        Path run = runFolder("m", 1, 1);
+        assertEquals(2, run("report", run.toString(), "--output", dir.toString()));
+        assertEquals("piiprobe: --output " + dir + " is a folder; give the page's file name, like report.html", err.toString().strip());
+        err.getBuffer().setLength(0);
+
+        assertEquals(2, run("report", run.toString()));
+        assertTrue(err.toString().startsWith("Missing required option: '--output=FILE.html'"), err.toString());
+        assertFalse(Files.exists(page));
+        assertFalse(err.toString().contains("\tat "), "no stack trace");
+    }
+}
