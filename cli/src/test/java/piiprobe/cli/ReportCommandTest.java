@@ -78,7 +78,7 @@ class ReportCommandTest {
         err.getBuffer().setLength(0);
 
         assertEquals(2, run("report", run.toString()));
-        assertTrue(err.toString().startsWith("Missing required option: '--output=FILE.html'"), err.toString());
+        assertEquals("piiprobe: Missing required option: '--output=FILE.html' (see: piiprobe report --help)", err.toString().strip());
         assertFalse(Files.exists(page));
         assertFalse(err.toString().contains("\tat "), "no stack trace");
     }

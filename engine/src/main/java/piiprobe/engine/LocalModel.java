@@ -30,6 +30,7 @@ public final class LocalModel implements LanguageModel {
     private final Tokenizer tokenizer;
     private final int[] eosIds;
     private final int maxBatch;
+    private final long parameters;
     private final AutoCloseable[] owned;
 
     /**
@@ -39,7 +40,13 @@ public final class LocalModel implements LanguageModel {
      */
     public LocalModel(String name, Transformer model, Tokenizer tokenizer, int[] eosIds, int maxBatch,
                       AutoCloseable... owned) {
+        this(name, model, tokenizer, eosIds, maxBatch, -1, owned);
+    }
+
+    private LocalModel(String name, Transformer model, Tokenizer tokenizer, int[] eosIds, int maxBatch, long parameters,
+                       AutoCloseable... owned) {
         if (maxBatch < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + maxBatch);
+        this.parameters = parameters;
         this.name = name;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -67,7 +74,7 @@ public final class LocalModel implements LanguageModel {
             var tokenizer = Tokenizers.load(modelDir, tokenizerOrNull);
             Path name = modelDir.toAbsolutePath().normalize().getFileName();
             return new LocalModel(name == null ? modelDir.toString() : name.toString(), model, tokenizer,
-                    checkpoint.config().eosTokenIds(), maxBatch, checkpoint, tokenizer);
+                    checkpoint.config().eosTokenIds(), maxBatch, checkpoint.parameterCount(), checkpoint, tokenizer);
         } catch (RuntimeException e) {
             if (model != null) model.close();
             checkpoint.close();
@@ -88,6 +95,12 @@ public final class LocalModel implements LanguageModel {
     @Override
     public int eosTokenId() {
         return eosIds.length == 0 ? -1 : eosIds[0];
+    }
+
+    /** The checkpoint's parameter count ({@link Checkpoint#parameterCount}); -1 for a model built in code. */
+    @Override
+    public long parameterCount() {
+        return parameters;
     }
 
     /** All end-of-sequence ids; {@link #eosTokenId()} is the first. */

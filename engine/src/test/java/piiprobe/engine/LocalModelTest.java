@@ -145,4 +145,14 @@ class LocalModelTest {
         assertEquals(EOS, model(toy, 2).eosTokenId());
         assertEquals(-1, new LocalModel("none", toy, LETTERS, new int[0], 2).eosTokenId());
     }
+
+    @Test
+    void aLoadedModelKnowsItsSizeOneBuiltInCodeDoesNot() {
+        java.nio.file.Path golden = java.nio.file.Path.of("src/test/resources/golden");
+        try (LocalModel gpt2 = LocalModel.load(golden.resolve("gpt2"), golden.resolve("tokenizer"), 4);
+             piiprobe.engine.checkpoint.Checkpoint c = piiprobe.engine.checkpoint.Checkpoint.open(golden.resolve("gpt2"))) {
+            assertEquals(c.parameterCount(), gpt2.parameterCount());
+        }
+        assertEquals(-1, model(new ToyTransformer(VOCAB, 5), 2).parameterCount());
+    }
 }

@@ -295,7 +295,7 @@ final class Charts {
             if (!Double.isNaN(p.evalLoss())) eval.add(p.step(), p.evalLoss());
         }
         data.addSeries(train);
-        if (!eval.isEmpty()) data.addSeries(eval);
+        if (curve.hasEvalLoss()) data.addSeries(eval);
         XYLineAndShapeRenderer lines = new XYLineAndShapeRenderer(true, false);
         lines.setDrawSeriesLineAsPath(true);
         lines.setSeriesPaint(0, RUNS[0]);
@@ -315,8 +315,7 @@ final class Charts {
      */
     static Chart acrossRuns(String id, List<String> runs, long[] parameters, List<List<SettingSummary>> settingsOfRuns,
                             List<String> shown, List<String> allSettings) {
-        boolean bySize = Arrays.stream(parameters).allMatch(p -> p > 0)
-                && Arrays.stream(parameters).distinct().count() == parameters.length;
+        boolean bySize = bySize(parameters);
         List<Double> values = new ArrayList<>();
         Plot plot;
         if (bySize) {
@@ -365,6 +364,11 @@ final class Charts {
                 bySize ? "Each line is one setting; each point one model, placed by its parameter count."
                         : "Each line is one setting; the runs in the order given (their parameter counts are not all "
                         + "known and different).", plot, true);
+    }
+
+    /** Runs are placed by size when every one knows its parameter count and no two share one. */
+    static boolean bySize(long[] parameters) {
+        return Arrays.stream(parameters).allMatch(p -> p > 0) && Arrays.stream(parameters).distinct().count() == parameters.length;
     }
 
     /** Every setting's accuracy, one bar per run. */

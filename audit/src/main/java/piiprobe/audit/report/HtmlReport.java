@@ -112,7 +112,7 @@ public final class HtmlReport {
     private static void comparison(Page page, List<RunFolder> runs, List<String> labels) {
         List<List<SettingSummary>> settingsOfRuns = runs.stream().map(RunFolder::settings).toList();
         long[] parameters = runs.stream().mapToLong(RunFolder::parameters).toArray();
-        boolean bySize = Arrays.stream(parameters).allMatch(p -> p > 0) && Arrays.stream(parameters).distinct().count() == parameters.length;
+        boolean bySize = Charts.bySize(parameters);
         page.html.append("<section id=\"comparison\"><h2>The runs compared</h2>\n");
         list(page, Findings.across(labels, settingsOfRuns, bySize));
         // the settings every run has, drawn by the same rule as a single run's charts (on mean accuracy)

@@ -301,6 +301,21 @@ public final class Checkpoint implements AutoCloseable {
         return Collections.unmodifiableSet(entries.keySet());
     }
 
+    /**
+     * The model's parameter count as transformers' {@code num_parameters()} gives it: the elements of every
+     * stored tensor but the buffers some exports keep (causal masks {@code attn.bias} and {@code masked_bias},
+     * rotary {@code inv_freq}). Tied weights are stored once, so they count once.
+     */
+    public long parameterCount() {
+        long n = 0;
+        for (Entry e : entries.values())
+            if (!NOT_PARAMETERS.matcher(e.name).find()) n += TensorRef.numel(e.shape);
+        return n;
+    }
+
+    private static final java.util.regex.Pattern NOT_PARAMETERS =
+            java.util.regex.Pattern.compile("\\.(attn|attention)\\.(bias|masked_bias)$|\\.masked_bias$|\\.inv_freq$");
+
     /** The tensor called {@code name}; a missing tensor or an unsupported dtype is a {@link UserError}. */
     public TensorRef tensor(String name) {
         Entry e = entries.get(name);
