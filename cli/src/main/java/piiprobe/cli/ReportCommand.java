@@ -17,9 +17,10 @@ import java.util.concurrent.Callable;
 
 /** {@code piiprobe report}: one self-contained HTML page for one or more audit runs. */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = {"Writes one self-contained HTML page (tables, charts, a reading in plain words) for one or",
-                "more audit runs; several runs are compared side by side (accuracy against model size when",
-                "their config.json records it). The page is readable by its owner only."})
+        description = {"Writes one self-contained HTML page (tables, charts, a reading in plain",
+                "words) for one or more audit runs; several runs are compared side by side",
+                "(accuracy against model size when their config.json records it). The",
+                "page is readable by its owner only."})
 final class ReportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

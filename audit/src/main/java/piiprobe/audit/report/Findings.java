@@ -76,8 +76,11 @@ final class Findings {
         for (SettingKind kind : SettingKind.values()) {
             List<Optional<SettingSummary>> best = settingsOfRuns.stream().map(kind::best).toList();
             if (best.stream().filter(Optional::isPresent).count() < 2) continue;
-            StringBuilder s = new StringBuilder(Character.toUpperCase(kind.label.charAt(0)) + kind.label.substring(1)
-                    + ", best setting of each run: ");
+            if (best.stream().flatMap(Optional::stream).allMatch(b -> b.correct() == 0)) {
+                out.add(kind.title() + ": no run produced anyone's exact address.");
+                continue;
+            }
+            StringBuilder s = new StringBuilder(kind.title() + ", best setting of each run: ");
             List<String> parts = new ArrayList<>();
             List<Proportion> rates = new ArrayList<>();
             for (int r = 0; r < labels.size(); r++) {

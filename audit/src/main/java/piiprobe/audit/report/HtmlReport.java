@@ -120,16 +120,18 @@ public final class HtmlReport {
         settingsOfRuns.forEach(l -> common.retainAll(l.stream().filter(s -> s.eligible() > 0).map(SettingSummary::setting).toList()));
         List<String> all = settingsOfRuns.stream().flatMap(l -> l.stream().map(SettingSummary::setting)).distinct().toList();
         List<Charts.Chart> charts = new ArrayList<>();
+        if (settingsOfRuns.stream().allMatch(l -> l.stream().allMatch(s -> s.correct() == 0))) {
+            page.html.append("<p class=\"empty\">No run produced anyone's exact address: there is nothing to compare.</p>\n</section>\n");
+            return;
+        }
         if (!common.isEmpty()) {
             List<SettingSummary> pooled = common.stream().map(s -> pooled(s, settingsOfRuns)).toList();
             List<String> shown = SettingKind.shown(pooled).stream().map(SettingSummary::setting).toList();
             Charts.Chart c = Charts.acrossRuns("across-runs", labels, parameters, settingsOfRuns, shown, all);
             charts.add(shown.size() < pooled.size() ? withNote(c, ALL_IN_TABLES) : c);
         }
-        if (settingsOfRuns.stream().anyMatch(l -> l.stream().anyMatch(s -> s.eligible() > 0)))
-            charts.add(Charts.settingsAcrossRuns("settings-across-runs", labels, settingsOfRuns));
+        charts.add(Charts.settingsAcrossRuns("settings-across-runs", labels, settingsOfRuns));
         figures(page, charts);
-        if (charts.isEmpty()) page.html.append("<p class=\"empty\">No setting asked anyone in these runs: nothing to compare.</p>\n");
         page.html.append("</section>\n");
     }
 

@@ -21,6 +21,11 @@ enum SettingKind {
         this.prompt = prompt;
     }
 
+    /** "Memorization", to begin a sentence. */
+    String title() {
+        return Character.toUpperCase(label.charAt(0)) + label.substring(1);
+    }
+
     static SettingKind of(String setting) {
         return Settings.parseOne(setting) instanceof ContextProbe ? MEMORIZATION : ASSOCIATION;
     }

@@ -92,5 +92,8 @@ class FindingsTest {
                 "Association, best setting of each run: 125M 0.33% (zero-shot-a), 1.3B 0.40% (zero-shot-a), 2.7B 0.37% "
                         + "(zero-shot-a): no clear trend with model size (within chance, or not steady)."),
                 Findings.across(List.of("125M", "1.3B", "2.7B"), runs, true));
+        assertEquals(List.of("Memorization: no run produced anyone's exact address."),
+                Findings.across(List.of("step 100", "step 200"), List.of(List.of(setting("context-50", 100, 0, 0)),
+                        List.of(setting("context-50", 100, 0, 0))), false));
     }
 }

@@ -216,6 +216,11 @@ class HtmlReportTest {
         assertTrue(page.contains("Only 3 people were asked in this setting"), "few people");
         assertTrue(page.contains("No setting produced anyone's exact address."), "no leaks");
         assertSelfContained(page);
+
+        Path again = AuditRuns.run(data, dir.resolve("again"), "zero-shot-a", false, "mute", -1, 0);
+        page = HtmlReport.render(List.of(RunFolder.read(run), RunFolder.read(again)), false);
+        assertEquals(List.of("run1-accuracy-by-setting", "run2-accuracy-by-setting"), chartIds(page));
+        assertTrue(page.contains("No run produced anyone's exact address: there is nothing to compare."), "comparison");
     }
 
     // ---- errors ----
