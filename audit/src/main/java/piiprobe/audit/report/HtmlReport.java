@@ -115,15 +115,15 @@ public final class HtmlReport {
         boolean bySize = Charts.bySize(parameters);
         page.html.append("<section id=\"comparison\"><h2>The runs compared</h2>\n");
         list(page, Findings.across(labels, settingsOfRuns, bySize));
-        // the settings every run has, drawn by the same rule as a single run's charts (on mean accuracy)
-        Set<String> common = new LinkedHashSet<>(settingsOfRuns.getFirst().stream().map(SettingSummary::setting).toList());
-        settingsOfRuns.forEach(l -> common.retainAll(l.stream().filter(s -> s.eligible() > 0).map(SettingSummary::setting).toList()));
-        List<String> all = settingsOfRuns.stream().flatMap(l -> l.stream().map(SettingSummary::setting)).distinct().toList();
-        List<Charts.Chart> charts = new ArrayList<>();
         if (settingsOfRuns.stream().allMatch(l -> l.stream().allMatch(s -> s.correct() == 0))) {
             page.html.append("<p class=\"empty\">No run produced anyone's exact address: there is nothing to compare.</p>\n</section>\n");
             return;
         }
+        // the settings every run asked, chosen by the same rule as a single run's charts (on accuracy pooled over runs)
+        Set<String> common = new LinkedHashSet<>(settingsOfRuns.getFirst().stream().map(SettingSummary::setting).toList());
+        settingsOfRuns.forEach(l -> common.retainAll(l.stream().filter(s -> s.eligible() > 0).map(SettingSummary::setting).toList()));
+        List<String> all = settingsOfRuns.stream().flatMap(l -> l.stream().map(SettingSummary::setting)).distinct().toList();
+        List<Charts.Chart> charts = new ArrayList<>();
         if (!common.isEmpty()) {
             List<SettingSummary> pooled = common.stream().map(s -> pooled(s, settingsOfRuns)).toList();
             List<String> shown = SettingKind.shown(pooled).stream().map(SettingSummary::setting).toList();
