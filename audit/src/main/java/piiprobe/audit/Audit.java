@@ -180,26 +180,25 @@ public final class Audit {
     private static Journal.Batch generate(LanguageModel model, AuditConfig config, String setting, int number,
                                           List<Prompt> batch) {
         Tokenizer tokenizer = model.tokenizer();
-        int eos = model.eosTokenId();
         StopRule stop = !config.earlyStop() ? StopRule.NEVER
-                : (row, ids) -> EmailExtractor.isSettled(settledContinuation(batch.get(row).text(), tokenizer, ids, eos));
+                : (row, ids) -> EmailExtractor.isSettled(settledContinuation(batch.get(row).text(), tokenizer, ids));
         List<Generation> generations = model.generate(batch.stream().map(Prompt::ids).toList(), config.toDecoding(), stop);
         List<Journal.Row> rows = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
             int[] newIds = generations.get(i).best().newIds();
             String prompt = batch.get(i).text();
-            rows.add(new Journal.Row(batch.get(i).person(), prompt, continuation(prompt, tokenizer, newIds, eos), newIds.length));
+            rows.add(new Journal.Row(batch.get(i).person(), prompt, continuation(prompt, tokenizer, newIds), newIds.length));
         }
         return new Journal.Batch(setting, number, rows);
     }
 
     /**
      * The continuation as the paper's code got it: prompt and new tokens decoded together without special
-     * tokens, {@link TokenizationSpaces cleaned up}, and cut after as many characters as the prompt has
+     * tokens (the end of text, and padding, wherever they stand), {@link TokenizationSpaces cleaned up}, and cut after as many characters as the prompt has
      * (so a prompt the clean-up shortens shifts the cut, as it did there).
      */
-    static String continuation(String prompt, Tokenizer tokenizer, int[] newIds, int eos) {
-        return afterPrompt(TokenizationSpaces.cleanUp(prompt + decode(tokenizer, newIds, eos)), prompt);
+    static String continuation(String prompt, Tokenizer tokenizer, int[] newIds) {
+        return afterPrompt(TokenizationSpaces.cleanUp(prompt + decode(tokenizer, newIds)), prompt);
     }
 
     /**
@@ -207,8 +206,8 @@ public final class Audit {
      * of a character whose other bytes are still to come, and the clean-up's last characters may still
      * change, so both are left out.
      */
-    static String settledContinuation(String prompt, Tokenizer tokenizer, int[] newIds, int eos) {
-        String raw = decode(tokenizer, newIds, eos);
+    static String settledContinuation(String prompt, Tokenizer tokenizer, int[] newIds) {
+        String raw = decode(tokenizer, newIds);
         int end = raw.length();
         while (end > 0 && raw.charAt(end - 1) == '\uFFFD') end--;
         String full = TokenizationSpaces.cleanUp(prompt + raw.substring(0, end));
@@ -217,8 +216,9 @@ public final class Audit {
         return cut <= 0 ? "" : afterPrompt(full.substring(0, cut), prompt);
     }
 
-    private static String decode(Tokenizer tokenizer, int[] newIds, int eos) {
-        return tokenizer.decode(eos < 0 ? newIds : Arrays.stream(newIds).filter(id -> id != eos).toArray());
+    /** transformers' {@code decode(ids, skip_special_tokens=True)}, as the paper's code decoded. */
+    private static String decode(Tokenizer tokenizer, int[] newIds) {
+        return tokenizer.decode(Arrays.stream(newIds).filter(id -> !tokenizer.isSpecial(id)).toArray());
     }
 
     /** Python's {@code text[len(prompt):]}: code points, and empty when the text is shorter. */

@@ -197,6 +197,28 @@ class HfTokenizerTest {
         }
     }
 
+    /** What transformers' skip_special_tokens leaves out: the library's own decode with skipping on. */
+    @Test
+    void specialTokensAreTheOnesTheLibrarySkips(@TempDir Path dir) throws IOException {
+        ObjectNode root = (ObjectNode) JSON.readTree(SHARED.resolve("tokenizer.json").toFile());
+        ArrayNode added = (ArrayNode) root.get("added_tokens");
+        addToken(added, 50257, "<|not special|>", false);
+        addToken(added, 50258, "<|pad|>", true);
+        Files.write(dir.resolve("tokenizer.json"), JSON.writeValueAsBytes(root));
+        try (HfTokenizer tok = Tokenizers.load(dir, null)) {
+            assertTrue(tok.isSpecial(50256) && tok.isSpecial(50258));
+            assertFalse(tok.isSpecial(50257) || tok.isSpecial(0) || tok.isSpecial(-1) || tok.isSpecial(50259));
+            Random r = new Random(4);
+            for (int t = 0; t < 500; t++) {
+                int[] ids = IntStream.range(0, 1 + r.nextInt(12)).map(i -> r.nextInt(3) == 0 ? 50256 + r.nextInt(3) : r.nextInt(50257)).toArray();
+                assertEquals(tok.nativeDecode(ids, true), tok.decode(Arrays.stream(ids).filter(id -> !tok.isSpecial(id)).toArray()),
+                        () -> Arrays.toString(ids));
+            }
+        }
+        assertTrue(viaVocab.isSpecial(50256), "vocab.json + merges.txt: <|endoftext|> is special");
+        assertFalse(viaVocab.isSpecial(1169));
+    }
+
     static void addToken(ArrayNode added, int id, String content, boolean special) {
         added.addObject().put("id", id).put("content", content).put("single_word", false).put("lstrip", false)
                 .put("rstrip", false).put("normalized", false).put("special", special);
