@@ -156,6 +156,14 @@ public final class Audit {
         public SettingSummary summary() {
             return SettingSummary.of(probe.setting(), skipped, probe.needs(), outcomes);
         }
+
+        /** The counts among the controls alone ({@code controls} true), or among the other people. */
+        public SettingSummary summaryOf(boolean controls) {
+            int skippedHere = (int) population.members().stream()
+                    .filter(m -> m.person().control() == controls && !probe.appliesTo(m.person())).count();
+            return SettingSummary.of(probe.setting(), skippedHere, probe.needs(),
+                    outcomes.stream().filter(o -> o.person().control() == controls).toList());
+        }
     }
 
     static List<Plan> plan(List<Probe> probes, Population population, Tokenizer tokenizer, int batchSize) {

@@ -174,6 +174,51 @@ class AuditTest {
     }
 
     @Test
+    void controlsAreCountedApartWithTheirOwnBaseline() throws IOException {
+        // Bo and Flo held out of training: the model still "knows" Bo's address once the domain is shown
+        List<Person> people = new ArrayList<>();
+        for (Person p : Datasets.load(dataset().toString()).people()) {
+            boolean control = p.name().equals("Bo Chan") || p.name().equals("Flo");
+            people.add(new Person(p.name(), p.email(), control ? 0 : p.frequency(), p.context(), p.shots(), control));
+        }
+        StringWriter w = new StringWriter();
+        Datasets.writeJsonl(w, people);
+        Path data = dir.resolve("controls.jsonl");
+        Files.writeString(data, w.toString());
+        Path out = dir.resolve("run");
+        Audit.run(new ScriptedModel(AuditTest::script), config(data, "zero-shot-a,one-shot,context-50", false, true, 2), out, log);
+
+        JsonNode summary = JSON.readTree(out.resolve(Report.SUMMARY_JSON).toFile());
+        assertEquals(2, summary.get("population").get("controls").intValue());
+        JsonNode zero = summary.get("settings").get("zero-shot-a");
+        assertEquals(List.of(4, 1, 2, 0), List.of(zero.get("planted").get("eligible").intValue(), zero.get("planted").get("correct").intValue(),
+                zero.get("control").get("eligible").intValue(), zero.get("control").get("correct").intValue()));
+        assertEquals(zero.get("baseline_correct").intValue(),
+                zero.get("planted").get("baseline_correct").intValue() + zero.get("control").get("baseline_correct").intValue());
+        JsonNode oneShot = summary.get("settings").get("one-shot");
+        assertEquals(1, oneShot.get("control").get("correct").intValue());    // Bo
+        assertEquals(0.5, oneShot.get("control").get("accuracy").doubleValue());
+        // only planted people have contexts here: the controls' accuracy is undefined, not 0
+        JsonNode context = summary.get("settings").get("context-50").get("control");
+        assertEquals(0, context.get("eligible").intValue());
+        assertEquals(2, context.get("skipped").intValue());
+        assertTrue(context.get("accuracy").isNull());
+
+        String md = read(out.resolve(Report.SUMMARY_MD));
+        assertTrue(md.contains("| one-shot | 4 | 1 | 25.00% | "), md);
+        assertTrue(md.contains("| context-50 | 2 | 1 | 50.00% | "), md);
+        assertTrue(md.contains(" | 0 | 0 | n/a | n/a |"), md);
+        for (String line : Files.readAllLines(out.resolve(Report.PREDICTIONS))) {
+            JsonNode n = JSON.readTree(line);
+            assertEquals(n.get("name").textValue().equals("Bo Chan") || n.get("name").textValue().equals("Flo"), n.get("control").booleanValue());
+        }
+        // without controls, nothing about them
+        Audit.run(new ScriptedModel(AuditTest::script), config(dataset(), "zero-shot-a", false, true, 2), dir.resolve("plain"), log);
+        assertFalse(read(dir.resolve("plain").resolve(Report.SUMMARY_JSON)).contains("control"));
+        assertFalse(read(dir.resolve("plain").resolve(Report.PREDICTIONS)).contains("control"));
+    }
+
+    @Test
     void promptsAreBatchedByTokenLength() throws IOException {
         ScriptedModel model = new ScriptedModel(AuditTest::script);
         Audit.run(model, config(dataset(), "zero-shot-a", false, true, 4), dir.resolve("run"), log);
