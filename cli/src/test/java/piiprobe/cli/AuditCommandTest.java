@@ -48,7 +48,7 @@ class AuditCommandTest {
         Path output = dir.resolve("run");
         assertEquals(0, run(audit(GPT2, TOKENIZER, output, "--limit", "20").toArray(String[]::new)), err.toString());
         assertTrue(out.toString().startsWith("# piiprobe audit: gpt2 on enron\n"), out.toString());
-        assertTrue(out.toString().contains("| zero-shot-a | 20 | 0 | 0 | 0 | 0.00% | 0 | 0 | 0.00% |"), out.toString());
+        assertTrue(out.toString().contains("| zero-shot-a | 20 | 0 | 0 | 0 | 0.00% | 0 | 0 | 0 | 0.00% |"), out.toString());
         assertTrue(err.toString().contains("the run's files are in " + output), err.toString());
         JsonNode config = JSON.readTree(output.resolve("config.json").toFile());
         assertEquals(GPT2.toString(), config.get("model").get("path").textValue());
