@@ -13,6 +13,7 @@ import piiprobe.audit.report.OwnerOnlyFiles;
 import piiprobe.audit.report.Report;
 import piiprobe.engine.Generation;
 import piiprobe.engine.LanguageModel;
+import piiprobe.engine.ModelUnavailableError;
 import piiprobe.engine.StopRule;
 import piiprobe.engine.Tokenizer;
 import piiprobe.engine.UserError;
@@ -35,10 +36,14 @@ import java.util.stream.Stream;
 /**
  * The paper's experiment on one model: every setting's prompts, generated in fixed batches into the
  * run's journal, then scored into the reports. Started again with the same command, a killed run
- * replays only the batches the journal lacks, and its outputs are those of an uninterrupted run.
+ * replays only the batches the journal lacks, and its outputs are those of an uninterrupted run. A batch
+ * that a served model cannot answer ({@link ModelUnavailableError}) is left out of the journal while the
+ * others go on; the run then ends with that error and no reports, so that running it again fills the gaps.
  */
 public final class Audit {
     public static final String CONFIG = "config.json";
+    /** A served model that failed this many batches in a row is taken to be down: the run stops asking. */
+    static final int GIVE_UP_AFTER = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Audit() {}
@@ -86,15 +91,35 @@ public final class Audit {
             long total = plans.stream().mapToLong(Plan::rows).sum();
             long already = journal.batches().stream().mapToLong(b -> b.rows().size()).sum();
             if (already > 0) log.println("piiprobe: resuming " + outputDir + ": " + already + " of " + total + " rows done");
+            ModelUnavailableError unavailable = null;
+            int failed = 0, failedInARow = 0, left = 0;
             try (ProgressBar bar = new ProgressBar("audit " + model.name(), "rows", total, already)) {
                 for (Plan plan : plans) {
                     for (int b = 0; b < plan.batches().size(); b++) {
                         if (done.contains(key(plan.probe().setting(), b))) continue;
-                        journal.append(generate(model, config, plan.probe().setting(), b, plan.batches().get(b)));
+                        if (failedInARow >= GIVE_UP_AFTER) {
+                            left++;
+                            continue;
+                        }
+                        try {
+                            journal.append(generate(model, config, plan.probe().setting(), b, plan.batches().get(b)));
+                            failedInARow = 0;
+                        } catch (ModelUnavailableError e) {
+                            // not journalled, so a rerun asks again; the other batches go on meanwhile
+                            if (unavailable == null) unavailable = e;
+                            failed++;
+                            failedInARow++;
+                            continue;
+                        }
                         bar.advance(plan.batches().get(b).size());
                     }
                 }
             }
+            if (unavailable != null)
+                throw new ModelUnavailableError(failed + (failed == 1 ? " batch" : " batches") + " got no answer ("
+                        + unavailable.getMessage() + ")" + (left > 0 ? " and " + left + " more were not tried after "
+                        + GIVE_UP_AFTER + " failures in a row" : "") + "; the rest are in " + journal.file()
+                        + ": run the same command again to finish", unavailable);
         }
         List<SettingSummary> summaries = Report.write(outputDir, score(config, dataset, Journal.read(outputDir)), config, dataset);
         if (config.redact()) Files.delete(outputDir.resolve(Journal.FILE_NAME));

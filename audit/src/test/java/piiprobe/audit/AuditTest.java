@@ -9,6 +9,12 @@ import piiprobe.audit.data.Person;
 import piiprobe.audit.report.HtmlReport;
 import piiprobe.audit.report.OwnerOnlyFiles;
 import piiprobe.audit.report.Report;
+import piiprobe.engine.Decoding;
+import piiprobe.engine.Generation;
+import piiprobe.engine.LanguageModel;
+import piiprobe.engine.ModelUnavailableError;
+import piiprobe.engine.StopRule;
+import piiprobe.engine.Tokenizer;
 import piiprobe.engine.UserError;
 
 import java.io.ByteArrayOutputStream;
@@ -22,7 +28,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -280,6 +288,53 @@ class AuditTest {
         ScriptedModel again = new ScriptedModel(AuditTest::script);
         Audit.run(again, config(data, settings, false, false, 2), run, log);
         assertEquals(0, again.batches.size());
+    }
+
+    /** Answers as {@code inner}, except that the generate calls numbered in {@code down} (from 0) find no model. */
+    private static LanguageModel unavailableAt(ScriptedModel inner, Set<Integer> down) {
+        AtomicInteger calls = new AtomicInteger();
+        return new LanguageModel() {
+            public String name() { return inner.name(); }
+            public Tokenizer tokenizer() { return inner.tokenizer(); }
+            public int eosTokenId() { return inner.eosTokenId(); }
+            public List<float[]> continuationLogprobs(List<int[]> p, List<int[]> c) { return inner.continuationLogprobs(p, c); }
+            public List<float[]> nextTokenLogprobs(List<int[]> p) { return inner.nextTokenLogprobs(p); }
+            public void close() { inner.close(); }
+            public List<Generation> generate(List<int[]> prompts, Decoding decoding, StopRule stop) {
+                if (down.contains(calls.getAndIncrement())) throw new ModelUnavailableError("server down", null);
+                return inner.generate(prompts, decoding, stop);
+            }
+        };
+    }
+
+    @Test
+    void batchesAServedModelCannotAnswerAreLeftForTheNextRun() throws IOException {
+        Path data = dataset();
+        String settings = "zero-shot-a,one-shot,context-50";
+        Audit.run(new ScriptedModel(AuditTest::script), config(data, settings, false, true, 2), dir.resolve("clean"), log);
+
+        Path run = dir.resolve("run");
+        ModelUnavailableError e = assertThrows(ModelUnavailableError.class, () -> Audit.run(
+                unavailableAt(new ScriptedModel(AuditTest::script), Set.of(1, 3)), config(data, settings, false, true, 2), run, log));
+        assertTrue(e.getMessage().startsWith("2 batches got no answer (server down); the rest are in "), e.getMessage());
+        assertEquals(5, Journal.read(run).size());  // the five others, done meanwhile
+        assertFalse(Files.exists(run.resolve(Report.SUMMARY_JSON)), "no reports from an unfinished run");
+
+        ScriptedModel healthy = new ScriptedModel(AuditTest::script);
+        Audit.run(healthy, config(data, settings, false, true, 2), run, log);
+        assertEquals(2, healthy.batches.size());
+        for (String f : List.of(Report.PREDICTIONS, Report.SUMMARY_JSON, Report.SUMMARY_MD))
+            assertEquals(read(dir.resolve("clean").resolve(f)), read(run.resolve(f)), f);
+
+        // a model that stays down is not asked about every batch
+        ScriptedModel never = new ScriptedModel(AuditTest::script);
+        Set<Integer> always = new java.util.HashSet<>();
+        for (int i = 0; i < 100; i++) always.add(i);
+        e = assertThrows(ModelUnavailableError.class, () -> Audit.run(unavailableAt(never, always),
+                config(data, settings, false, true, 2), dir.resolve("down"), log));
+        assertTrue(e.getMessage().startsWith("3 batches got no answer (server down) and 4 more were not tried after 3 failures in a row"),
+                e.getMessage());
+        assertEquals(0, Journal.read(dir.resolve("down")).size());
     }
 
     @Test
