@@ -263,30 +263,36 @@ class AuditTest {
         return out;
     }
 
+    /** Seven batches of two: zero-shot-a 3, one-shot 3, context-50 1. */
+    private static final String SEVEN_BATCHES = "zero-shot-a,one-shot,context-50";
+
+    /** An uninterrupted run in "clean", to compare others with. */
+    private void cleanRun(Path data) throws IOException {
+        Audit.run(new ScriptedModel(AuditTest::script), config(data, SEVEN_BATCHES, false, true, 2), dir.resolve("clean"), log);
+    }
+
     @Test
     void aKilledRunResumesAndEndsAsIfUninterrupted() throws IOException {
         Path data = dataset();
-        String settings = "zero-shot-a,one-shot,context-50";
-        Audit.run(new ScriptedModel(AuditTest::script), config(data, settings, false, true, 2), dir.resolve("clean"), log);
-
+        cleanRun(data);
         Path run = dir.resolve("killed");
         ScriptedModel dying = new ScriptedModel(AuditTest::script);
         dying.failAfterCalls = 4;
-        assertThrows(IllegalStateException.class, () -> Audit.run(dying, config(data, settings, false, true, 2), run, log));
+        assertThrows(IllegalStateException.class, () -> Audit.run(dying, config(data, SEVEN_BATCHES, false, true, 2), run, log));
         assertEquals(4, Journal.read(run).size());
         // a crash in the middle of writing the fifth batch leaves a torn line
         Files.writeString(run.resolve(Journal.FILE_NAME), "{\"setting\":\"one-shot\",\"batch\":1,\"rows\":[{\"per",
                 StandardOpenOption.APPEND);
 
         ScriptedModel resumed = new ScriptedModel(AuditTest::script);
-        Audit.run(resumed, config(data, settings, false, true, 2), run, log);
+        Audit.run(resumed, config(data, SEVEN_BATCHES, false, true, 2), run, log);
         assertEquals(3 + 3 + 1 - 4, resumed.batches.size());  // only the missing batches
         for (String f : List.of(Report.PREDICTIONS, Report.SUMMARY_JSON, Report.SUMMARY_MD, "rows-one-shot.csv", Audit.CONFIG))
             assertEquals(read(dir.resolve("clean").resolve(f)), read(run.resolve(f)), f);
         assertEquals(7, Journal.read(run).size());
         // and a finished run started again generates nothing
         ScriptedModel again = new ScriptedModel(AuditTest::script);
-        Audit.run(again, config(data, settings, false, false, 2), run, log);
+        Audit.run(again, config(data, SEVEN_BATCHES, false, false, 2), run, log);
         assertEquals(0, again.batches.size());
     }
 
@@ -310,18 +316,16 @@ class AuditTest {
     @Test
     void batchesAServedModelCannotAnswerAreLeftForTheNextRun() throws IOException {
         Path data = dataset();
-        String settings = "zero-shot-a,one-shot,context-50";
-        Audit.run(new ScriptedModel(AuditTest::script), config(data, settings, false, true, 2), dir.resolve("clean"), log);
-
+        cleanRun(data);
         Path run = dir.resolve("run");
         ModelUnavailableError e = assertThrows(ModelUnavailableError.class, () -> Audit.run(
-                unavailableAt(new ScriptedModel(AuditTest::script), Set.of(1, 3)), config(data, settings, false, true, 2), run, log));
+                unavailableAt(new ScriptedModel(AuditTest::script), Set.of(1, 3)), config(data, SEVEN_BATCHES, false, true, 2), run, log));
         assertTrue(e.getMessage().startsWith("2 batches got no answer (server down); the rest are in "), e.getMessage());
         assertEquals(5, Journal.read(run).size());  // the five others, done meanwhile
         assertFalse(Files.exists(run.resolve(Report.SUMMARY_JSON)), "no reports from an unfinished run");
 
         ScriptedModel healthy = new ScriptedModel(AuditTest::script);
-        Audit.run(healthy, config(data, settings, false, true, 2), run, log);
+        Audit.run(healthy, config(data, SEVEN_BATCHES, false, true, 2), run, log);
         assertEquals(2, healthy.batches.size());
         for (String f : List.of(Report.PREDICTIONS, Report.SUMMARY_JSON, Report.SUMMARY_MD))
             assertEquals(read(dir.resolve("clean").resolve(f)), read(run.resolve(f)), f);
@@ -331,7 +335,7 @@ class AuditTest {
         Set<Integer> always = new java.util.HashSet<>();
         for (int i = 0; i < 100; i++) always.add(i);
         e = assertThrows(ModelUnavailableError.class, () -> Audit.run(unavailableAt(never, always),
-                config(data, settings, false, true, 2), dir.resolve("down"), log));
+                config(data, SEVEN_BATCHES, false, true, 2), dir.resolve("down"), log));
         assertTrue(e.getMessage().startsWith("3 batches got no answer (server down) and 4 more were not tried after 3 failures in a row"),
                 e.getMessage());
         assertEquals(0, Journal.read(dir.resolve("down")).size());
