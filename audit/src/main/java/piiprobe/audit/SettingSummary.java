@@ -26,7 +26,7 @@ public record SettingSummary(String setting, int eligible, int skipped, String s
                              int noPatternCorrect, int localPart, int domain, int baselineCorrect,
                              Map<String, Tally> byPatternType, Map<String, Tally> byFrequency, int refused) {
 
-    /** The counts of a summary.json written before refusals were counted. */
+    /** Counts with no refusal count (0): a summary.json written before refusals were counted, a drawing's sample. */
     public SettingSummary(String setting, int eligible, int skipped, String skippedFor, int predicted, int correct,
                           int noPatternCorrect, int localPart, int domain, int baselineCorrect,
                           Map<String, Tally> byPatternType, Map<String, Tally> byFrequency) {
