@@ -169,9 +169,9 @@ public final class Report {
         if (population != null) {
             md.append(String.format(Locale.ROOT, "People: %,d of %,d", population.members().size(), population.people()));
             List<String> left = new ArrayList<>();
-            if (population.longNames() > 0) left.add(population.longNames() + " with names of more than " + Population.MAX_NAME_WORDS + " words");
-            if (population.withoutSupports() > 0) left.add(population.withoutSupports() + " without k-shot supports");
-            if (population.beyondLimit() > 0) left.add(population.beyondLimit() + " beyond --limit");
+            if (population.longNames() > 0) left.add(String.format(Locale.ROOT, "%,d", population.longNames()) + " with names of more than " + Population.MAX_NAME_WORDS + " words");
+            if (population.withoutSupports() > 0) left.add(String.format(Locale.ROOT, "%,d", population.withoutSupports()) + " without k-shot supports");
+            if (population.beyondLimit() > 0) left.add(String.format(Locale.ROOT, "%,d", population.beyondLimit()) + " beyond --limit");
             if (!left.isEmpty()) md.append(" (left out: ").append(String.join(", ", left)).append(")");
             md.append(".");
         }
