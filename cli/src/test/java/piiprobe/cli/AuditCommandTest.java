@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import piiprobe.engine.LocalModel;
+import piiprobe.http.CompletionsServer;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -55,6 +57,22 @@ class AuditCommandTest {
         assertEquals(TOKENIZER.toString(), config.get("model").get("tokenizer").textValue());
         assertEquals(818_080, config.get("model").get("parameters").intValue());
         assertEquals(List.of("zero-shot-a", "zero-shot-c"), JSON.convertValue(config.get("settings"), List.class));
+    }
+
+    /** The same audit of a model served over OpenAI's API (piiprobe's own server here) as of the local folder. */
+    @Test
+    void aServedModelIsAuditedAsTheLocalOne() throws IOException {
+        Path local = dir.resolve("local"), served = dir.resolve("served");
+        assertEquals(0, run(audit(GPT2, TOKENIZER, local, "--limit", "24").toArray(String[]::new)), err.toString());
+        try (LocalModel model = LocalModel.load(GPT2, TOKENIZER, 16);
+             CompletionsServer server = CompletionsServer.start(model, CompletionsServer.Options.defaults().withAddress("127.0.0.1", 0))) {
+            List<String> args = audit(GPT2, TOKENIZER, served, "--limit", "24");
+            args.set(args.indexOf("--model") + 1, "openai:" + server.baseUri());
+            assertEquals(0, run(args.toArray(String[]::new)), err.toString());
+        }
+        for (String f : List.of("predictions.jsonl", "summary.json"))
+            assertEquals(Files.readString(local.resolve(f)), Files.readString(served.resolve(f)), f);
+        assertTrue(JSON.readTree(served.resolve("config.json").toFile()).get("model").get("path").textValue().startsWith("openai:http://127.0.0.1:"));
     }
 
     /**
