@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import piiprobe.audit.metrics.PersonMetrics;
 import piiprobe.audit.report.OwnerOnlyFiles;
 import piiprobe.engine.UserError;
 
@@ -25,8 +26,15 @@ import java.util.List;
  * Batches are fixed by the run's plan, so a redone batch gives what the lost one would have.
  */
 public final class Journal implements AutoCloseable {
-    /** One generated row: the person's index in the data set, the prompt text and the continuation. */
-    public record Row(int person, String prompt, String continuation, int newTokens) {}
+    /**
+     * One generated row: the person's index in the data set, the prompt text and the continuation, and
+     * the probability metrics measured for it (null when only exact match is measured).
+     */
+    public record Row(int person, String prompt, String continuation, int newTokens, PersonMetrics metrics) {
+        public Row(int person, String prompt, String continuation, int newTokens) {
+            this(person, prompt, continuation, newTokens, null);
+        }
+    }
 
     /** One batch of one setting: its number in the setting's plan and its rows in plan order. */
     public record Batch(String setting, int number, List<Row> rows) {
@@ -101,7 +109,7 @@ public final class Journal implements AutoCloseable {
         List<Row> rows = new ArrayList<>();
         for (JsonNode r : node.get("rows"))
             rows.add(new Row(r.get("person").intValue(), r.get("prompt").textValue(), r.get("continuation").textValue(),
-                    r.get("new_tokens").intValue()));
+                    r.get("new_tokens").intValue(), r.has("metrics") ? PersonMetrics.readFrom(r.get("metrics")) : null));
         return new Batch(node.get("setting").textValue(), node.get("batch").intValue(), rows);
     }
 
@@ -115,9 +123,11 @@ public final class Journal implements AutoCloseable {
         ObjectNode o = JSON.createObjectNode();
         o.put("setting", batch.setting()).put("batch", batch.number());
         ArrayNode rows = o.putArray("rows");
-        for (Row r : batch.rows())
-            rows.addObject().put("person", r.person()).put("prompt", r.prompt()).put("continuation", r.continuation())
-                    .put("new_tokens", r.newTokens());
+        for (Row r : batch.rows()) {
+            ObjectNode row = rows.addObject().put("person", r.person()).put("prompt", r.prompt())
+                    .put("continuation", r.continuation()).put("new_tokens", r.newTokens());
+            if (r.metrics() != null) r.metrics().writeTo(row.putObject("metrics"));
+        }
         ByteBuffer line = ByteBuffer.wrap((JSON.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8));
         while (line.hasRemaining()) channel.write(line);
         channel.force(false);

@@ -1,5 +1,6 @@
 package piiprobe.engine.generate;
 
+import piiprobe.engine.Decoding;
 import piiprobe.engine.kernel.Logits;
 
 import java.util.Arrays;
@@ -7,11 +8,35 @@ import java.util.Arrays;
 /**
  * transformers 4.40's logits processors and warpers that piiprobe's decodings use, each in place on
  * one row's logits (or log-probabilities), with the same tie and boundary rules. Sampling applies
- * them in transformers' order: {@link #banTokens} (min-new-tokens), {@link #temperature},
- * {@link #topK}, {@link #topP}.
+ * them in transformers' order ({@link #forSampling}): {@link #banTokens} (min-new-tokens),
+ * {@link #temperature}, {@link #topK}, {@link #topP}.
  */
-final class LogitsProcessors {
+public final class LogitsProcessors {
     private LogitsProcessors() {}
+
+    /**
+     * Buffers of the vocabulary's size for {@link #forSampling}, one set per thread; {@code weights} is
+     * free for the caller once it returns (the sampler computes its draw weights there).
+     */
+    public record SamplingScratch(float[] weights, float[] heap, long[] keyed) {
+        public static SamplingScratch of(Decoding.Sampling d, int vocab) {
+            return new SamplingScratch(new float[vocab], new float[Math.max(d.topK(), 0)], d.topP() < 1f ? new long[vocab] : null);
+        }
+    }
+
+    /**
+     * In place, the scores that multinomial sampling draws the next token from, softmax-normalised,
+     * when {@code produced} tokens are out: what {@link TokenSearch}'s sampler draws from, so that
+     * whoever reasons about the sampler's distribution (sound probability bounds) uses the same rules
+     * and ties. The scores may be logits or log-probabilities: they differ by a constant, which no
+     * step depends on.
+     */
+    public static void forSampling(float[] scores, Decoding.Sampling d, int produced, int[] eosIds, SamplingScratch s) {
+        if (produced < d.minNewTokens()) banTokens(scores, eosIds);
+        temperature(scores, d.temperature());
+        topK(scores, d.topK(), s.heap);
+        topP(scores, d.topP(), s.keyed, s.weights);
+    }
 
     /** MinNewTokensLengthLogitsProcessor: the end-of-sequence ids get -inf while too few tokens are out. */
     static void banTokens(float[] scores, int[] ids) {

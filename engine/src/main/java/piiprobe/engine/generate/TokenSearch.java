@@ -162,27 +162,20 @@ public final class TokenSearch {
     private static final class Sampler implements Chooser {
         private final int[] eosIds;
         private final Decoding.Sampling d;
-        private final ThreadLocal<Scratch> scratch;
-
-        /** Per-thread buffers of the vocabulary's size. */
-        private record Scratch(float[] weights, float[] heap, long[] keyed) {}
+        private final ThreadLocal<LogitsProcessors.SamplingScratch> scratch;
 
         Sampler(int[] eosIds, Decoding.Sampling d, int vocab) {
             this.eosIds = eosIds;
             this.d = d;
-            this.scratch = ThreadLocal.withInitial(() -> new Scratch(new float[vocab], new float[Math.max(d.topK(), 0)],
-                    d.topP() < 1f ? new long[vocab] : null));
+            this.scratch = ThreadLocal.withInitial(() -> LogitsProcessors.SamplingScratch.of(d, vocab));
         }
 
         @Override
         public int choose(float[] x, int produced, SplittableRandom random, double[] logprob, int slot) {
-            Scratch s = scratch.get();
-            if (produced < d.minNewTokens()) LogitsProcessors.banTokens(x, eosIds);
-            LogitsProcessors.temperature(x, d.temperature());
-            LogitsProcessors.topK(x, d.topK(), s.heap);
-            LogitsProcessors.topP(x, d.topP(), s.keyed, s.weights);
+            LogitsProcessors.SamplingScratch s = scratch.get();
+            LogitsProcessors.forSampling(x, d, produced, eosIds, s);
             float max = Logits.max(x);
-            float[] weights = s.weights;
+            float[] weights = s.weights();
             double sum = Logits.expShifted(x, max, weights);
             double target = random.nextDouble() * sum, cumulative = 0;
             int token = -1;
