@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import piiprobe.audit.data.Dataset;
 import piiprobe.audit.data.Datasets;
 import piiprobe.audit.data.Population;
+import piiprobe.audit.metrics.Candidates;
+import piiprobe.audit.metrics.PersonMetrics;
+import piiprobe.audit.metrics.ProbabilityMetrics;
 import piiprobe.audit.probe.Probe;
 import piiprobe.audit.probe.Settings;
 import piiprobe.audit.probe.TokenizationSpaces;
@@ -86,6 +89,8 @@ public final class Audit {
             return List.of();
         }
         List<Plan> plans = plan(probes, population, model.tokenizer(), config.batchSize());
+        ProbabilityMetrics metrics = new ProbabilityMetrics(model, config.metrics(), config.maxNewTokens(),
+                new Candidates(dataset.people()));
         try (Journal journal = Journal.open(outputDir)) {
             Set<String> done = checkAgainstPlan(journal.batches(), plans, outputDir);
             long total = plans.stream().mapToLong(Plan::rows).sum();
@@ -102,7 +107,9 @@ public final class Audit {
                             continue;
                         }
                         try {
-                            journal.append(generate(model, config, plan.probe().setting(), b, plan.batches().get(b)));
+                            List<Prompt> prompts = plan.batches().get(b);
+                            journal.append(measure(metrics, dataset, plan.probe(), prompts,
+                                    generate(model, config, plan.probe().setting(), b, prompts)));
                             failedInARow = 0;
                         } catch (ModelUnavailableError e) {
                             // not journalled, so a rerun asks again; the other batches go on meanwhile
@@ -169,7 +176,7 @@ public final class Audit {
                 outcomes.add(new Outcome(setting, m.index(), m.person(), r.prompt(), r.continuation(),
                         Prediction.score(r.continuation(), m.person().email()),
                         PatternType.of(m.person().name(), m.person().email()),
-                        baseline.guess(m.person(), probe.revealsDomain())));
+                        baseline.guess(m.person(), probe.revealsDomain()), r.metrics()));
             }
             results.add(new SettingResult(probe, population, skipped, outcomes));
         }
@@ -225,12 +232,25 @@ public final class Audit {
         return new Journal.Batch(setting, number, rows);
     }
 
+    /** The generated batch with the probability metrics of its rows (none when the run measures only exact match). */
+    private static Journal.Batch measure(ProbabilityMetrics metrics, Dataset dataset, Probe probe, List<Prompt> prompts,
+                                         Journal.Batch batch) {
+        List<PersonMetrics> measured = metrics.measure(prompts.stream().map(p -> new ProbabilityMetrics.Subject(
+                dataset.people().get(p.person()), probe, p.text(), p.ids())).toList());
+        List<Journal.Row> rows = new ArrayList<>();
+        for (int i = 0; i < batch.rows().size(); i++) {
+            Journal.Row r = batch.rows().get(i);
+            rows.add(new Journal.Row(r.person(), r.prompt(), r.continuation(), r.newTokens(), measured.get(i)));
+        }
+        return new Journal.Batch(batch.setting(), batch.number(), rows);
+    }
+
     /**
      * The continuation as the paper's code got it: prompt and new tokens decoded together without special
      * tokens (the end of text, and padding, wherever they stand), {@link TokenizationSpaces cleaned up}, and cut after as many characters as the prompt has
      * (so a prompt the clean-up shortens shifts the cut, as it did there).
      */
-    static String continuation(String prompt, Tokenizer tokenizer, int[] newIds) {
+    public static String continuation(String prompt, Tokenizer tokenizer, int[] newIds) {
         return afterPrompt(TokenizationSpaces.cleanUp(prompt + decode(tokenizer, newIds)), prompt);
     }
 
@@ -239,7 +259,7 @@ public final class Audit {
      * of a character whose other bytes are still to come, and the clean-up's last characters may still
      * change, so both are left out.
      */
-    static String settledContinuation(String prompt, Tokenizer tokenizer, int[] newIds) {
+    public static String settledContinuation(String prompt, Tokenizer tokenizer, int[] newIds) {
         String raw = decode(tokenizer, newIds);
         int end = raw.length();
         while (end > 0 && raw.charAt(end - 1) == '\uFFFD') end--;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import piiprobe.audit.data.Dataset;
+import piiprobe.audit.metrics.MetricsConfig;
 import piiprobe.engine.Decoding;
 import piiprobe.engine.UserError;
 
@@ -29,10 +30,11 @@ import java.util.List;
  * @param limit        audit only the first {@code limit} people of the population; 0 for all
  * @param redact       mask names and addresses in every output but the counts
  * @param earlyStop    stop a row once its prediction is final (changes speed, never results)
+ * @param metrics      what is measured beyond exact match
  */
 public record AuditConfig(String version, String model, String modelPath, String tokenizer, String dataset,
                           List<String> settings, String decoding, int maxNewTokens, long seed, int batchSize, int limit,
-                          boolean redact, boolean earlyStop) {
+                          boolean redact, boolean earlyStop, MetricsConfig metrics) {
     public static final List<String> DECODINGS = List.of("greedy", "sample", "beam");
     /** The paper's sampling: temperature 0.7 and transformers' default top-k of 50. */
     public static final float SAMPLING_TEMPERATURE = 0.7f;
@@ -49,12 +51,12 @@ public record AuditConfig(String version, String model, String modelPath, String
         if (limit < 0) throw new UserError("--limit must be >= 0, got " + limit);
     }
 
-    /** A model with its own tokenizer. */
+    /** A model with its own tokenizer, measured by exact match only. */
     public AuditConfig(String version, String model, String modelPath, String dataset, List<String> settings,
                        String decoding, int maxNewTokens, long seed, int batchSize, int limit, boolean redact,
                        boolean earlyStop) {
         this(version, model, modelPath, null, dataset, settings, decoding, maxNewTokens, seed, batchSize, limit, redact,
-                earlyStop);
+                earlyStop, MetricsConfig.EXACT_ONLY);
     }
 
     /** The paper's decoding for {@link #decoding()}. */
@@ -70,7 +72,13 @@ public record AuditConfig(String version, String model, String modelPath, String
     /** A copy with {@code settings} replaced (the expansion of {@code all}). */
     public AuditConfig withSettings(List<String> expanded) {
         return new AuditConfig(version, model, modelPath, tokenizer, dataset, expanded, decoding, maxNewTokens, seed,
-                batchSize, limit, redact, earlyStop);
+                batchSize, limit, redact, earlyStop, metrics);
+    }
+
+    /** A copy measuring {@code measured} beyond exact match. */
+    public AuditConfig withMetrics(MetricsConfig measured) {
+        return new AuditConfig(version, model, modelPath, tokenizer, dataset, settings, decoding, maxNewTokens, seed,
+                batchSize, limit, redact, earlyStop, measured);
     }
 
     /** config.json: this config and the data set's identity. */
@@ -89,6 +97,7 @@ public record AuditConfig(String version, String model, String modelPath, String
             case Decoding.Greedy g -> { }
         }
         o.put("seed", seed).put("batch_size", batchSize).put("limit", limit).put("redact", redact).put("early_stop", earlyStop);
+        if (metrics.any()) o.set("metrics", metrics.toJson());
         return o;
     }
 
@@ -101,12 +110,13 @@ public record AuditConfig(String version, String model, String modelPath, String
                 o.get("dataset").get("source").textValue(), settings,
                 o.get("decoding").get("name").textValue(), o.get("decoding").get("max_new_tokens").intValue(),
                 o.get("seed").longValue(), o.get("batch_size").intValue(), o.get("limit").intValue(),
-                o.get("redact").booleanValue(), o.get("early_stop").booleanValue());
+                o.get("redact").booleanValue(), o.get("early_stop").booleanValue(), MetricsConfig.fromJson(o.get("metrics")));
     }
 
     /**
      * The first field where {@code stored} and {@code now} differ in a way that changes outputs, or null
-     * when a run may resume ({@code early_stop} only changes speed).
+     * when a run may resume ({@code early_stop} only changes speed). A field only one of them has (the
+     * metrics of a run measured beyond exact match) is a difference too.
      */
     public static String firstDifference(JsonNode stored, JsonNode now) {
         try {
@@ -119,6 +129,10 @@ public record AuditConfig(String version, String model, String modelPath, String
             if (field.equals("early_stop")) continue;
             if (!now.get(field).equals(stored.get(field)))
                 return field + " (run has " + stored.get(field) + ", now " + now.get(field) + ")";
+        }
+        for (Iterator<String> it = stored.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!now.has(field)) return field + " (run has " + stored.get(field) + ", now none)";
         }
         return null;
     }

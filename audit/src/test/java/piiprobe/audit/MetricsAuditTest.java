@@ -107,7 +107,8 @@ class MetricsAuditTest {
             }
             List<float[]> lps = gpt2.continuationLogprobs(prompts, continuations);
             double[] scores = lps.stream().mapToDouble(MetricsAuditTest::sum).toArray();
-            assertEquals(scores[0], line.get("logprob").doubleValue(), 1e-9);
+            // float sums may differ in their last bits between calls (the Vector API before and after JIT compilation)
+            assertEquals(scores[0], line.get("logprob").doubleValue(), 1e-6 * Math.abs(scores[0]));
             Rank rank = Rank.of(scores, 0);
             assertEquals(rank.rank(), line.get("rank").intValue());
             assertEquals(addresses.size(), line.get("candidates").intValue());

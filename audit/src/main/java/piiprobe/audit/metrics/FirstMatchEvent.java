@@ -38,23 +38,21 @@ public final class FirstMatchEvent implements SoundBounds.Event {
 
     private final String prompt;
     private final Tokenizer tokenizer;
-    private final int eos;
     private final Extractor extractor;
     private final String target;
 
     /** The event that the first address in the continuation of {@code prompt} is {@code target}. */
-    public FirstMatchEvent(String prompt, Tokenizer tokenizer, int eos, Extractor extractor, String target) {
+    public FirstMatchEvent(String prompt, Tokenizer tokenizer, Extractor extractor, String target) {
         this.prompt = prompt;
         this.tokenizer = tokenizer;
-        this.eos = eos;
         this.extractor = extractor;
         this.target = target;
     }
 
     @Override
     public SoundBounds.Verdict judge(int[] newIds, boolean ended) {
-        if (ended) return verdict(extractor.firstMatch(Audit.continuation(prompt, tokenizer, newIds, eos)));
-        String settled = Audit.settledContinuation(prompt, tokenizer, newIds, eos);
+        if (ended) return verdict(extractor.firstMatch(Audit.continuation(prompt, tokenizer, newIds)));
+        String settled = Audit.settledContinuation(prompt, tokenizer, newIds);
         return extractor.isSettled(settled) ? verdict(extractor.firstMatch(settled)) : SoundBounds.Verdict.OPEN;
     }
 

@@ -1,6 +1,8 @@
 package piiprobe.audit.metrics;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import piiprobe.audit.Audit;
+import piiprobe.audit.Outcome;
 import piiprobe.audit.SettingSummary;
 
 import java.util.ArrayList;
@@ -30,6 +32,11 @@ public record MetricsSummary(int people, double meanLogprob, double top1, double
      * of 1 − (1 − p)^n for n = {@link PersonMetrics#SAMPLE_COUNTS}[k].
      */
     public record BoundsMeans(double lower, double upper, double budgetUsed, double[][] atLeastOneOf) {}
+
+    /** A setting's summary; null when only exact match was measured. */
+    public static MetricsSummary of(Audit.SettingResult result) {
+        return of(result.outcomes().stream().map(Outcome::metrics).toList());
+    }
 
     /** Summarises the people's metrics (nulls, people not measured, are skipped); null when there are none. */
     public static MetricsSummary of(List<PersonMetrics> all) {
@@ -107,7 +114,7 @@ public record MetricsSummary(int people, double meanLogprob, double top1, double
     }
 
     /** summary.md's table of these metrics next to each setting's exact-match accuracy; "" when nothing was measured. */
-    public static String markdown(List<SettingSummary> settings, Map<String, MetricsSummary> bySetting, MetricsConfig config) {
+    public static String markdown(List<Audit.SettingResult> results, MetricsConfig config) {
         if (!config.any()) return "";
         boolean likelihood = config.has(Metric.LIKELIHOOD), rank = config.has(Metric.RANK),
                 exposure = config.has(Metric.EXPOSURE), budget = config.has(Metric.BUDGET);
@@ -127,8 +134,9 @@ public record MetricsSummary(int people, double meanLogprob, double top1, double
         StringBuilder md = new StringBuilder("\nBeyond exact match (likelihood and rank of the true address among its candidates; "
                 + "sound bounds on the chance that one sample's first address is the true one):\n\n");
         md.append(head).append('\n').append(rule).append('\n');
-        for (SettingSummary setting : settings) {
-            MetricsSummary s = bySetting.get(setting.setting());
+        for (Audit.SettingResult result : results) {
+            SettingSummary setting = result.summary();
+            MetricsSummary s = of(result);
             md.append("| ").append(setting.setting()).append(" | ").append(percent(setting.accuracy())).append(" |");
             if (s == null) {
                 md.append('\n');

@@ -101,8 +101,7 @@ public final class ProbabilityMetrics {
 
     private PersonMetrics.Bounds bounds(Subject s, float temperature) {
         Decoding.Sampling sampling = new Decoding.Sampling(maxNewTokens, 0, temperature, config.topK(), 1f, 0);
-        FirstMatchEvent event = new FirstMatchEvent(s.prompt(), model.tokenizer(), model.eosTokenId(), FirstMatchEvent.ADDRESS,
-                s.person().email());
+        FirstMatchEvent event = new FirstMatchEvent(s.prompt(), model.tokenizer(), FirstMatchEvent.ADDRESS, s.person().email());
         SoundBounds.Result r = SoundBounds.compute(model, s.promptIds(), event, sampling, config.boundsBudget());
         return new PersonMetrics.Bounds(temperature, r.lower(), r.upper(), r.expansions());
     }

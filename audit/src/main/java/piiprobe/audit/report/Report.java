@@ -12,6 +12,7 @@ import piiprobe.audit.Redactor;
 import piiprobe.audit.SettingSummary;
 import piiprobe.audit.data.Dataset;
 import piiprobe.audit.data.Population;
+import piiprobe.audit.metrics.MetricsSummary;
 import piiprobe.audit.probe.FewShotProbe;
 
 import java.io.IOException;
@@ -50,8 +51,11 @@ public final class Report {
         StringBuilder predictions = new StringBuilder();
         List<SettingSummary> summaries = new ArrayList<>();
         for (Audit.SettingResult r : results) {
-            for (Outcome o : r.outcomes())
-                predictions.append(JSON.writeValueAsString(predictionLine(o, redactor, dataset.hasControls()))).append('\n');
+            for (Outcome o : r.outcomes()) {
+                ObjectNode line = predictionLine(o, redactor, dataset.hasControls());
+                if (o.metrics() != null) o.metrics().writePredictionFields(line, config.metrics());
+                predictions.append(JSON.writeValueAsString(line)).append('\n');
+            }
             OwnerOnlyFiles.write(dir.resolve(rowsFile(r.probe().setting())), rows(r, redactor));
             summaries.add(r.summary());
         }
@@ -125,6 +129,8 @@ public final class Report {
             SettingSummary s = r.summary();
             ObjectNode o = settings.putObject(s.setting());
             counts(o, s);
+            MetricsSummary metrics = MetricsSummary.of(r);
+            if (metrics != null) metrics.writeTo(o, config.metrics());
             tallies(o.putObject("by_pattern_type"), s.byPatternType());
             tallies(o.putObject("by_frequency"), s.byFrequency());
             if (dataset.hasControls()) {
@@ -182,6 +188,7 @@ public final class Report {
             md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %s | %d | %d | %d | %s |%n", s.setting(), s.eligible(),
                     s.predicted(), s.correct(), s.noPatternCorrect(), percent(s.accuracy()), s.localPart(), s.domain(),
                     s.refused(), percent(s.baselineAccuracy())));
+        md.append(MetricsSummary.markdown(results, config.metrics()));
         List<String> skips = summaries.stream().filter(s -> s.skipped() > 0)
                 .map(s -> "- " + s.setting() + ": " + s.skipped() + " people skipped for lack of " + s.skippedFor()).toList();
         if (!skips.isEmpty()) md.append('\n').append(String.join("\n", skips)).append('\n');

@@ -98,8 +98,8 @@ class GoldenMonteCarloTest {
             // the target: the first chunk of the likeliest continuation
             List<Generation> greedy = model.generate(List.of(prompt), new Decoding.Greedy(s.maxNewTokens(), 0), StopRule.NEVER);
             String target = FIRST_CHUNK.firstMatch(piiprobe.audit.Audit.continuation(PROMPT, model.tokenizer(),
-                    greedy.getFirst().best().newIds(), model.eosTokenId()));
-            FirstMatchEvent event = new FirstMatchEvent(PROMPT, model.tokenizer(), model.eosTokenId(), FIRST_CHUNK, target);
+                    greedy.getFirst().best().newIds()));
+            FirstMatchEvent event = new FirstMatchEvent(PROMPT, model.tokenizer(), FIRST_CHUNK, target);
             int hits = 0;
             for (Generation g : model.generate(Collections.nCopies(SAMPLES, prompt), s, StopRule.NEVER))
                 if (event.judge(g.best().newIds(), true) == SoundBounds.Verdict.HOLDS) hits++;

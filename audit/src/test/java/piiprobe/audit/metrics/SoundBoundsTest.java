@@ -40,7 +40,7 @@ class SoundBoundsTest {
             int[] next = Arrays.copyOf(path, path.length + 1);
             next[path.length] = v;
             if (v == TinyModel.EOS || next.length == s.maxNewTokens()) {
-                String found = EmailExtractor.firstMatch(Audit.continuation(PROMPT, model.tokenizer(), next, TinyModel.EOS));
+                String found = EmailExtractor.firstMatch(Audit.continuation(PROMPT, model.tokenizer(), next));
                 if (truth.equals(found)) total += mass * q[v];
             } else {
                 total += exact(model, s, truth, prompt, next, mass * q[v]);
@@ -70,7 +70,7 @@ class SoundBoundsTest {
 
     private static void assertSoundAndMonotone(TinyModel model, Decoding.Sampling s, double exact, int maxBudget) {
         int[] prompt = model.tokenizer().encode(PROMPT);
-        FirstMatchEvent event = new FirstMatchEvent(PROMPT, model.tokenizer(), TinyModel.EOS, FirstMatchEvent.ADDRESS, TRUTH);
+        FirstMatchEvent event = new FirstMatchEvent(PROMPT, model.tokenizer(), FirstMatchEvent.ADDRESS, TRUTH);
         SoundBounds.Result previous = null;
         for (int budget = 1; budget <= maxBudget; budget++) {
             SoundBounds.Result r = SoundBounds.compute(model, prompt, event, s, budget);
@@ -104,7 +104,7 @@ class SoundBoundsTest {
         TinyModel model = new TinyModel(0, 1.5, 4);
         Decoding.Sampling s = new Decoding.Sampling(6, 0, 0.7f, 3, 1f, 0);
         double exact = exact(model, s, TRUTH);
-        FirstMatchEvent event = new FirstMatchEvent(PROMPT, model.tokenizer(), TinyModel.EOS, FirstMatchEvent.ADDRESS, TRUTH);
+        FirstMatchEvent event = new FirstMatchEvent(PROMPT, model.tokenizer(), FirstMatchEvent.ADDRESS, TRUTH);
         SoundBounds.Result r = SoundBounds.compute(model, model.tokenizer().encode(PROMPT), event, s, 10_000);
         assertTrue(r.expansions() < 10_000, "the trie ran out before the budget: " + r);
         assertEquals(exact, r.lower(), SLACK);
@@ -129,7 +129,7 @@ class SoundBoundsTest {
     @Test
     void oneModelCallPerRoundOfPrefixes() {
         TinyModel model = new TinyModel(0, 1.5, 4);
-        FirstMatchEvent event = new FirstMatchEvent(PROMPT, model.tokenizer(), TinyModel.EOS, FirstMatchEvent.ADDRESS, TRUTH);
+        FirstMatchEvent event = new FirstMatchEvent(PROMPT, model.tokenizer(), FirstMatchEvent.ADDRESS, TRUTH);
         SoundBounds.Result r = SoundBounds.compute(model, model.tokenizer().encode(PROMPT), event,
                 new Decoding.Sampling(7, 0, 1f, 0, 1f, 0), 40);
         assertEquals(40, r.expansions());

@@ -55,6 +55,11 @@ final class TinyModel implements LanguageModel {
         public int vocabSize() {
             return ALPHABET.length();
         }
+
+        @Override
+        public boolean isSpecial(int id) {
+            return id == EOS;
+        }
     };
 
     /** The full next-token log-probabilities after {@code prefix}, as float log-softmax (as the engine computes them). */
