@@ -7,6 +7,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import piiprobe.audit.Audit;
 import piiprobe.audit.AuditConfig;
+import piiprobe.audit.metrics.Metric;
+import piiprobe.audit.metrics.MetricsConfig;
 import piiprobe.audit.report.Report;
 import piiprobe.engine.LanguageModel;
 import piiprobe.http.OpenAiModel;
@@ -17,6 +19,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -66,15 +69,22 @@ final class AuditCommand implements Callable<Integer> {
             + "(slower; the results are the same).")
     boolean noEarlyStop;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Override
     public Integer call() throws Exception {
         // a folder as an absolute path, so that the same command resumes the run from another folder
         String where = modelOptions.served() ? modelOptions.model : Path.of(modelOptions.model).toAbsolutePath().normalize().toString();
         String tokenizer = modelOptions.tokenizer == null ? null : modelOptions.tokenizer.toAbsolutePath().normalize().toString();
         PrintWriter err = spec.commandLine().getErr();
-        try (LanguageModel model = modelOptions.open(Set.of(OpenAiModel.Use.GENERATE))) {
+        MetricsConfig metrics = metricsOptions.toConfig();
+        Set<OpenAiModel.Use> uses = EnumSet.of(OpenAiModel.Use.GENERATE);
+        if (metrics.has(Metric.LIKELIHOOD)) uses.add(OpenAiModel.Use.SCORE);
+        if (metrics.has(Metric.BOUNDS)) uses.add(OpenAiModel.Use.NEXT_TOKEN);
+        try (LanguageModel model = modelOptions.open(uses)) {
             AuditConfig config = new AuditConfig(Main.VERSION, model.name(), where, tokenizer, dataset, List.of(settings),
-                    decoding, maxNewTokens, seed, modelOptions.batchSize, limit, redact, !noEarlyStop);
+                    decoding, maxNewTokens, seed, modelOptions.batchSize, limit, redact, !noEarlyStop, metrics);
             Audit.run(model, config, outputPath, lines(err));
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -10,10 +10,7 @@ import piiprobe.engine.UserError;
 
 import java.util.List;
 
-/**
- * What an audit measures beyond the paper's exact match (issue 5): a mixin for {@code piiprobe audit}
- * ({@code @Mixin MetricsOptions metrics;} then {@code config.withMetrics(metrics.toConfig())}).
- */
+/** What {@code piiprobe audit} measures beyond the paper's exact match (issue 5). */
 final class MetricsOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;

@@ -118,6 +118,35 @@ class AuditCommandTest {
         }
     }
 
+    /** --metrics on a local model and on the same model served: the probability fields, their table, the same numbers. */
+    @Test
+    void measuresBeyondExactMatchWhenAsked() throws IOException {
+        Path local = dir.resolve("local"), served = dir.resolve("served");
+        String[] metrics = {"--limit", "3", "--metrics", "exposure,budget", "--bounds-budget", "4"};
+        assertEquals(0, run(audit(GPT2, TOKENIZER, local, metrics).toArray(String[]::new)), err.toString());
+        assertTrue(out.toString().contains("| setting | accuracy | mean log-prob | top-1 | top-5 | MRR | mean exposure (bits) |"),
+                out.toString());
+        assertEquals(4, JSON.readTree(local.resolve("config.json").toFile()).get("metrics").get("bounds").get("budget").intValue());
+        try (LocalModel model = LocalModel.load(GPT2, TOKENIZER, 16);
+             CompletionsServer server = CompletionsServer.start(model, CompletionsServer.Options.defaults().withAddress("127.0.0.1", 0))) {
+            List<String> args = audit(GPT2, TOKENIZER, served, metrics);
+            args.set(args.indexOf("--model") + 1, "openai:" + server.baseUri());
+            assertEquals(0, run(args.toArray(String[]::new)), err.toString());
+        }
+        List<String> a = Files.readAllLines(local.resolve("predictions.jsonl")), b = Files.readAllLines(served.resolve("predictions.jsonl"));
+        assertEquals(6, a.size());
+        for (int i = 0; i < a.size(); i++) {
+            JsonNode l = JSON.readTree(a.get(i)), r = JSON.readTree(b.get(i));
+            assertEquals(l.get("logprob").doubleValue(), r.get("logprob").doubleValue(), 1e-3, "the served model's echo log-probs");
+            assertEquals(l.get("candidates"), r.get("candidates"));
+            for (JsonNode x : List.of(l, r)) {
+                assertTrue(x.has("exposure") && x.get("p_at_least_one_of").has("1000"), x.toString());
+                assertTrue(x.get("bound_lower").doubleValue() <= x.get("bound_upper").doubleValue());
+                assertTrue(x.get("bounds_budget_used").intValue() <= 4);
+            }
+        }
+    }
+
     @Test
     void userMistakesAreOneLine() throws IOException {
         Path output = dir.resolve("run");
@@ -127,6 +156,9 @@ class AuditCommandTest {
         assertEquals(2, run(with(audit(GPT2, TOKENIZER, output), "--settings", "zero-shot-e")));
         assertTrue(err.toString().startsWith("piiprobe: ") && err.toString().contains("zero-shot-e") && err.toString().strip().lines().count() == 1,
                 err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, run(audit(GPT2, TOKENIZER, output, "--metrics", "rank,likelyhood").toArray(String[]::new)));
+        assertTrue(err.toString().strip().startsWith("piiprobe: --metrics: unknown metric \"likelyhood\""), err.toString());
         err.getBuffer().setLength(0);
         assertEquals(2, run(audit(dir.resolve("nowhere"), TOKENIZER, output).toArray(String[]::new)));
         assertTrue(err.toString().startsWith("piiprobe: ") && err.toString().contains("nowhere"), err.toString());
