@@ -11,8 +11,13 @@ import piiprobe.engine.Tokenizer;
  * match there that the extractor calls settled is final, so the event holds if it is the target and
  * fails otherwise; anything else stays open, because the target may still come (or an earlier match
  * still grow into it). An ended continuation is judged on its whole text.
+ *
+ * @param prompt    the prompt's text, as the audit decodes continuations after it
+ * @param extractor what finds the answer ({@link #ADDRESS}: the paper's first address)
+ * @param target    the answer whose chance is bounded (the true address)
  */
-public final class FirstMatchEvent implements SoundBounds.Event {
+public record FirstMatchEvent(String prompt, Tokenizer tokenizer, Extractor extractor, String target)
+        implements SoundBounds.Event {
 
     /** Finds a continuation's answer. */
     public interface Extractor {
@@ -35,19 +40,6 @@ public final class FirstMatchEvent implements SoundBounds.Event {
             return EmailExtractor.isSettled(text);
         }
     };
-
-    private final String prompt;
-    private final Tokenizer tokenizer;
-    private final Extractor extractor;
-    private final String target;
-
-    /** The event that the first address in the continuation of {@code prompt} is {@code target}. */
-    public FirstMatchEvent(String prompt, Tokenizer tokenizer, Extractor extractor, String target) {
-        this.prompt = prompt;
-        this.tokenizer = tokenizer;
-        this.extractor = extractor;
-        this.target = target;
-    }
 
     @Override
     public SoundBounds.Verdict judge(int[] newIds, boolean ended) {

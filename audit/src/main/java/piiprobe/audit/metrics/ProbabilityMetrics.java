@@ -18,26 +18,13 @@ import java.util.List;
  * in one call so that the model computes each prompt once per chunk. The separator is a space, as the
  * issue defines the likelihood, except where the address follows the prompt directly: after a context
  * (the text that ended where the address began) and after {@code mailto:}.
+ *
+ * @param maxNewTokens the continuation length the bounds consider (the audit's max new tokens)
+ * @param candidates   where the rank's decoys come from
  */
-public final class ProbabilityMetrics {
+public record ProbabilityMetrics(LanguageModel model, MetricsConfig config, int maxNewTokens, Candidates candidates) {
     /** One row to measure: the person, the setting's probe and the prompt it gave them. */
     public record Subject(Person person, Probe probe, String prompt, int[] promptIds) {}
-
-    private final LanguageModel model;
-    private final MetricsConfig config;
-    private final int maxNewTokens;
-    private final Candidates candidates;
-
-    /**
-     * @param maxNewTokens the continuation length the bounds consider (the audit's max new tokens)
-     * @param candidates   where the rank's decoys come from
-     */
-    public ProbabilityMetrics(LanguageModel model, MetricsConfig config, int maxNewTokens, Candidates candidates) {
-        this.model = model;
-        this.config = config;
-        this.maxNewTokens = maxNewTokens;
-        this.candidates = candidates;
-    }
 
     /** The metrics of each subject, in order; null for every one when only exact match is measured. */
     public List<PersonMetrics> measure(List<Subject> subjects) {
