@@ -22,13 +22,17 @@ import java.util.PriorityQueue;
  * too unlikely to be judged), lie between them. Masses are lower bounds of the true chances, so both
  * bounds are sound; both only ever grow, so they tighten with the budget.
  *
- * <p>The frontier is expanded most likely first, {@value #ROUND} prefixes per model call (they share
- * the prompt, which the model computes once per call). A larger budget repeats a smaller one's
+ * <p>The frontier is expanded most likely first, up to {@value #ROUND} prefixes per model call (they
+ * share the prompt, which the model computes once per call): the likeliest, and those with at least
+ * 1/{@value #ROUND_SPREAD} of its mass, so that a path the model is sure of goes deeper by one token
+ * per call instead of waiting for fifteen unlikely siblings. A larger budget repeats a smaller one's
  * expansions and adds more, so its bounds are at least as tight.
  */
 public final class SoundBounds {
-    /** Prefixes per model call: the local engine's batch. */
+    /** Prefixes per model call at most: the local engine's batch. */
     public static final int ROUND = 16;
+    /** A prefix joins the likeliest one's call when it has at least 1/ROUND_SPREAD of its mass. */
+    static final int ROUND_SPREAD = 20;
     /**
      * Children judged per expansion, most likely first (the end-of-sequence token always): beyond top-k
      * sampling a vocabulary has tens of thousands, almost all too unlikely to move a bound.
@@ -88,7 +92,9 @@ public final class SoundBounds {
         while (expansions < budget && !frontier.isEmpty()) {
             int take = Math.min(ROUND, budget - expansions);
             List<Node> round = new ArrayList<>(take);
-            while (round.size() < take && !frontier.isEmpty()) round.add(frontier.poll());
+            round.add(frontier.poll());
+            double least = round.getFirst().mass / ROUND_SPREAD;
+            while (round.size() < take && !frontier.isEmpty() && frontier.peek().mass >= least) round.add(frontier.poll());
             List<int[]> prefixes = new ArrayList<>(round.size());
             for (Node n : round) prefixes.add(concat(prompt, n.path));
             List<float[]> next = model.nextTokenLogprobs(prefixes);

@@ -127,13 +127,18 @@ class SoundBoundsTest {
     }
 
     @Test
-    void oneModelCallPerRoundOfPrefixes() {
-        TinyModel model = new TinyModel(0, 1.5, 4);
-        FirstMatchEvent event = new FirstMatchEvent(PROMPT, model.tokenizer(), FirstMatchEvent.ADDRESS, TRUTH);
-        SoundBounds.Result r = SoundBounds.compute(model, model.tokenizer().encode(PROMPT), event,
-                new Decoding.Sampling(7, 0, 1f, 0, 1f, 0), 40);
+    void aFlatTreeFillsEachCallAndASurePathGoesOneTokenPerCall() {
+        TinyModel flat = new TinyModel(0, 0, 0); // every token alike: siblings are as likely as the likeliest
+        FirstMatchEvent event = new FirstMatchEvent(PROMPT, flat.tokenizer(), FirstMatchEvent.ADDRESS, TRUTH);
+        Decoding.Sampling s = new Decoding.Sampling(7, 0, 1f, 0, 1f, 0);
+        SoundBounds.Result r = SoundBounds.compute(flat, flat.tokenizer().encode(PROMPT), event, s, 40);
         assertEquals(40, r.expansions());
-        assertEquals(40, model.prefixesAsked);
-        assertEquals(4, model.calls, "1 + 16 + 16 + 7 prefixes"); // the root is alone in the first round
+        assertEquals(40, flat.prefixesAsked);
+        assertEquals(4, flat.calls, "the root, its 9 open children, then 16 and 14 of theirs");
+
+        TinyModel sure = new TinyModel(0, 0, 12); // the intended character has all but 1e-4 of the mass
+        SoundBounds.Result deep = SoundBounds.compute(sure, sure.tokenizer().encode(PROMPT), event, s, 7);
+        assertEquals(7, sure.calls, "one prefix per call: the unlikely siblings wait");
+        assertTrue(deep.lower() > 0.99, "seven calls spell the address: " + deep);
     }
 }
