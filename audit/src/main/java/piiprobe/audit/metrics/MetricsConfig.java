@@ -24,9 +24,9 @@ import java.util.stream.Collectors;
  */
 public record MetricsConfig(Set<Metric> metrics, int boundsBudget, List<Float> temperatures, int topK, int decoys) {
     /**
-     * Expansions per person, setting and temperature: 0.2–0.5 s of a GPT-Neo-125M-shaped model on two
-     * cores for a zero-shot prompt (MetricsBench, random weights), about what the rank costs, so that the
-     * metrics add to an audit's time rather than dwarf it.
+     * Expansions per person, setting and temperature: 0.2–0.6 s of a GPT-Neo-125M-shaped model on two
+     * cores for a zero-shot prompt (MetricsBench, random weights, flat to peaked), about what the rank
+     * costs, so that the metrics add to an audit's time rather than dwarf it.
      */
     public static final int DEFAULT_BOUNDS_BUDGET = 64;
     /** Hayes et al.'s plain sampling and the paper's. */
