@@ -16,10 +16,10 @@ final class MetricsOptions {
     CommandSpec command;
 
     @Option(names = "--metrics", paramLabel = "LIST", defaultValue = "exact",
-            description = {"What to measure, a comma list of: exact (the paper's exact match, always measured),",
-                    "likelihood (log P(address | prompt)), rank (among the name's pattern expansions and other people's",
-                    "local parts at the domain: top-1, top-5, MRR), exposure, bounds (sound bounds on the chance that",
-                    "one sample leaks the address), budget (the chance that 1, 10, 100 or 1000 samples do). Default: ${DEFAULT-VALUE}."})
+            description = "What to measure, a comma list of: exact (the paper's exact match, always measured), "
+                    + "likelihood (log P(address | prompt)), rank (among the name's pattern expansions and other people's "
+                    + "local parts at the domain: top-1, top-5, MRR), exposure, bounds (sound bounds on the chance that "
+                    + "one sample leaks the address), budget (the chance that 1, 10, 100 or 1000 samples do). Default: ${DEFAULT-VALUE}.")
     String metrics;
 
     @Option(names = "--bounds-budget", paramLabel = "N", defaultValue = "" + MetricsConfig.DEFAULT_BOUNDS_BUDGET,
