@@ -70,7 +70,7 @@ public final class AdamW {
                     FloatVector g = FloatVector.fromArray(S, x, i);
                     acc = g.fma(g, acc);
                 }
-                sum += acc.reduceLanes(VectorOperators.ADD);
+                sum += ReproducibleMath.sum(acc);
                 for (; i < end; i++) sum += (double) x[i] * x[i];
             }
             partial[c] = sum;

@@ -1,5 +1,8 @@
 package piiprobe.engine.kernel;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 
 /**
@@ -13,6 +16,7 @@ import java.util.Arrays;
  * into a scratch [headDim][seq] block), never as one dot product per pair.
  */
 public final class AttentionTraining {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
     private AttentionTraining() {}
@@ -34,9 +38,7 @@ public final class AttentionTraining {
                 Arrays.fill(probs, p, p + seq, 0f);
                 int qo = (t0 + t) * stride + q0;
                 for (int e = 0; e < headDim; e++) Attention.axpy(qkv[qo + e] * scale, keys, e * seq, probs, p, n);
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < n; j++) max = Math.max(max, probs[p + j]);
-                Attention.softmax(probs, p, p + n, max);
+                softmax(probs, p, n);
                 int o = (t0 + t) * d + h * headDim;
                 Arrays.fill(out, o, o + headDim, 0f);
                 for (int j = 0; j < n; j++) Attention.axpy(probs[p + j], qkv, (t0 + j) * stride + v0, out, o, headDim);
@@ -70,7 +72,7 @@ public final class AttentionTraining {
                 int go = (t0 + t) * d + h * headDim;
                 Arrays.fill(ds, 0, n, 0f);
                 for (int e = 0; e < headDim; e++) Attention.axpy(dout[go + e], values, e * seq, ds, 0, n);
-                float pdp = Attention.dot(probs, p, ds, 0, n);
+                float pdp = ReproducibleMath.dot(probs, p, ds, 0, n);
                 // ds_j = scale · P_j · (dP_j − Σ P·dP): the gradient of the scaled score.
                 for (int j = 0; j < n; j++) ds[j] = scale * probs[p + j] * (ds[j] - pdp);
                 int qo = (t0 + t) * stride + q0;
@@ -105,5 +107,24 @@ public final class AttentionTraining {
             for (int e = 0; e < headDim; e++) m[e * seq + t] = qkv[src + e];
         }
         return m;
+    }
+
+    /** w[o, o+n) = softmax(w[o, o+n)) = exp(w − max) / Σ, as torch computes it. */
+    private static void softmax(float[] w, int o, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) max = Math.max(max, w[o + j]);
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector e = ReproducibleMath.exp(FloatVector.fromArray(S, w, o + i).sub(max));
+            e.intoArray(w, o + i);
+            acc = acc.add(e);
+        }
+        float total = ReproducibleMath.sum(acc);
+        for (; i < n; i++) total += w[o + i] = ReproducibleMath.exp(w[o + i] - max);
+        i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length())
+            FloatVector.fromArray(S, w, o + i).div(total).intoArray(w, o + i);
+        for (; i < n; i++) w[o + i] /= total;
     }
 }

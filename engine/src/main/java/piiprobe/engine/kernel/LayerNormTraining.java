@@ -1,7 +1,6 @@
 package piiprobe.engine.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -61,7 +60,7 @@ public final class LayerNormTraining {
                     sg = sg.add(g);
                     sgx = g.fma(xhat, sgx);
                 }
-                float gMean = sg.reduceLanes(VectorOperators.ADD), gxMean = sgx.reduceLanes(VectorOperators.ADD);
+                float gMean = ReproducibleMath.sum(sg), gxMean = ReproducibleMath.sum(sgx);
                 for (int j = i; j < n; j++) {
                     float g = dout[go + j] * w[wOff + j];
                     gMean += g;
@@ -110,7 +109,7 @@ public final class LayerNormTraining {
             FloatVector v = FloatVector.fromArray(S, x, o + i).sub(shift);
             acc = squared ? v.fma(v, acc) : acc.add(v);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = ReproducibleMath.sum(acc);
         for (; i < n; i++) {
             float v = x[o + i] - shift;
             s += squared ? v * v : v;

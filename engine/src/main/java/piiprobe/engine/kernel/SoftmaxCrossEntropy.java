@@ -33,9 +33,9 @@ public final class SoftmaxCrossEntropy {
                 FloatVector sv = FloatVector.zero(S);
                 i = 0;
                 for (int bound = S.loopBound(n); i < bound; i += L)
-                    sv = sv.add(FloatVector.fromArray(S, logits, o + i).sub(max).lanewise(VectorOperators.EXP));
-                double sum = sv.reduceLanes(VectorOperators.ADD);
-                for (; i < n; i++) sum += Math.exp(logits[o + i] - max);
+                    sv = sv.add(ReproducibleMath.exp(FloatVector.fromArray(S, logits, o + i).sub(max)));
+                double sum = ReproducibleMath.sum(sv);
+                for (; i < n; i++) sum += ReproducibleMath.exp(logits[o + i] - max);
                 lse[r] = (float) (max + Math.log(sum));
                 logprob[r] = targets[r] < 0 ? 0f : logits[o + targets[r]] - lse[r];
             }
@@ -57,8 +57,8 @@ public final class SoftmaxCrossEntropy {
                 }
                 int i = 0;
                 for (int bound = S.loopBound(n); i < bound; i += L)
-                    FloatVector.fromArray(S, logits, o + i).sub(shift).lanewise(VectorOperators.EXP).mul(w).intoArray(logits, o + i);
-                for (; i < n; i++) logits[o + i] = (float) Math.exp(logits[o + i] - shift) * w;
+                    ReproducibleMath.exp(FloatVector.fromArray(S, logits, o + i).sub(shift)).mul(w).intoArray(logits, o + i);
+                for (; i < n; i++) logits[o + i] = ReproducibleMath.exp(logits[o + i] - shift) * w;
                 logits[o + targets[r]] -= w;
             }
         });

@@ -96,6 +96,11 @@ public final class Trainer {
 
     /** Trains until step {@link TrainConfig#steps()}, resuming from the folder's checkpoint if it has one. */
     public Result run() {
+        return runUntil(config.steps());
+    }
+
+    /** {@link #run()}, but stops after step {@code lastStep} as a killed run would (tests of resuming). */
+    Result runUntil(int lastStep) {
         int step = resume();
         int seq = config.seq(), batch = config.batchSize();
         long tokensPerStep = config.tokensPerStep();
@@ -108,7 +113,7 @@ public final class Trainer {
         double loss = Double.NaN, validationLoss = Double.NaN;
         try (BufferedWriter csv = lossCurve(step);
              ProgressBar bar = new ProgressBar("train", "tokens", config.steps() * tokensPerStep, step * tokensPerStep)) {
-            while (step < config.steps()) {
+            while (step < Math.min(lastStep, config.steps())) {
                 long s0 = System.nanoTime();
                 step++;
                 data.fill((long) (step - 1) * batch, batch, inputs, targets);
@@ -170,7 +175,7 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UserError(pointer + " is unreadable (" + e.getMessage() + "); delete it to train from the start");
         }
-        if (!config.toJson().equals(state.get("train_config")) || !model.config().toJson().equals(state.get("model_config")))
+        if (!asRead(config.toJson()).equals(state.get("train_config")) || !asRead(model.config().toJson()).equals(state.get("model_config")))
             throw new UserError(dir + " holds a training run with other settings (" + pointer.getFileName()
                     + "); use another output folder, or delete it to train from the start");
         Path folder = dir.resolve(state.get("folder").asText());
@@ -181,6 +186,15 @@ public final class Trainer {
         }
         elapsedAtCheckpoint = state.get("elapsed_seconds").asDouble();
         return state.get("step").asInt();
+    }
+
+    /** The tree as reading its JSON back gives it (floats become doubles), for comparing with a file's. */
+    private static JsonNode asRead(JsonNode tree) {
+        try {
+            return JSON.readTree(JSON.writeValueAsBytes(tree));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Writes the state after {@code step} into a new folder, commits it in the pointer file, then removes older ones. */
