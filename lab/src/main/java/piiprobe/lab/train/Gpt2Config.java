@@ -41,7 +41,10 @@ public record Gpt2Config(int vocabSize, int positions, int embd, int layers, int
         return (vocabSize + positions) * d + layers * (12 * d * d + 13 * d) + 2 * d;
     }
 
-    /** config.json as GPT2Config.to_json_string writes it for this model. */
+    /**
+     * config.json as save_pretrained writes it for this model in transformers 4.40: GPT2Config's keys,
+     * without those left at PretrainedConfig's defaults (tie_word_embeddings true).
+     */
     public ObjectNode toJson() {
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("activation_function", "gelu_new");
@@ -53,7 +56,6 @@ public record Gpt2Config(int vocabSize, int positions, int embd, int layers, int
         o.put("initializer_range", INITIALIZER_RANGE);
         o.put("layer_norm_epsilon", (double) LAYER_NORM_EPS);
         o.put("model_type", "gpt2");
-        o.put("n_ctx", positions);
         o.put("n_embd", embd);
         o.put("n_head", heads);
         o.putNull("n_inner");
@@ -68,7 +70,6 @@ public record Gpt2Config(int vocabSize, int positions, int embd, int layers, int
         o.put("summary_proj_to_labels", true);
         o.put("summary_type", "cls_index");
         o.put("summary_use_proj", true);
-        o.put("tie_word_embeddings", true);
         o.put("torch_dtype", "float32");
         o.put("transformers_version", "4.40.2");
         o.put("use_cache", true);
@@ -79,6 +80,7 @@ public record Gpt2Config(int vocabSize, int positions, int embd, int layers, int
     /** generation_config.json: what generate() takes as bos and eos. */
     public ObjectNode generationJson() {
         ObjectNode o = new ObjectMapper().createObjectNode();
+        o.put("_from_model_config", true);
         o.put("bos_token_id", vocabSize - 1);
         o.put("eos_token_id", vocabSize - 1);
         o.put("transformers_version", "4.40.2");
@@ -97,7 +99,7 @@ public record Gpt2Config(int vocabSize, int positions, int embd, int layers, int
         require(c, !c.optBoolean("scale_attn_by_inverse_layer_idx", false), "scale_attn_by_inverse_layer_idx false");
         require(c, !c.optBoolean("reorder_and_upcast_attn", false), "reorder_and_upcast_attn false");
         require(c, c.optBoolean("tie_word_embeddings", true), "tie_word_embeddings true");
-        require(c, c.optDouble("layer_norm_epsilon", 1e-5) == (double) LAYER_NORM_EPS, "layer_norm_epsilon 1e-5");
+        require(c, (float) c.optDouble("layer_norm_epsilon", 1e-5) == LAYER_NORM_EPS, "layer_norm_epsilon 1e-5");
         int embd = c.optInt("n_embd", 768);
         require(c, !c.has("n_inner") || c.getInt("n_inner") == 4 * embd, "n_inner null (4 · n_embd)");
         try {
