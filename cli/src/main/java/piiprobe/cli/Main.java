@@ -11,7 +11,7 @@ import java.io.PrintWriter;
 @Command(name = "piiprobe", mixinStandardHelpOptions = true, version = "piiprobe " + Main.VERSION,
         description = "Measures whether a language model leaks personal information from its training data.",
         subcommands = {GenerateCommand.class, LogprobsCommand.class, BenchCommand.class, ScoreCommand.class,
-                ServeCommand.class, HttpBenchCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+                ServeCommand.class, HttpBenchCommand.class, ReportCommand.class, LabCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static final String VERSION = "0.1.0";
 

@@ -11,13 +11,16 @@ import java.util.Arrays;
  * with heads side by side ({@code 3·heads·headDim} floats per token). The forward pass keeps the
  * attention probabilities, which the backward pass needs.
  *
- * <p>One task per (sequence, head), so every sum runs in a fixed order whatever the thread count.
- * Scores of a query against all earlier keys are computed as a vector over keys (keys transposed
- * into a scratch [headDim][seq] block), never as one dot product per pair.
+ * <p>One task per (sequence, head); within it every product (Q·Kᵀ, P·V and the backward pass's
+ * four) runs on {@link Gemm}'s micro-kernel in blocks of {@value #BLOCK} query rows, each block
+ * stopping at the last key its rows may see, so the causal triangle costs little more than half the
+ * square. Every sum runs in a fixed order whatever the thread count.
  */
 public final class AttentionTraining {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    /** Query rows per block: the micro-kernel's panel width, so a block's keys end on a panel. */
+    private static final int BLOCK = Gemm.PANEL;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
 
     private AttentionTraining() {}
 
@@ -30,25 +33,22 @@ public final class AttentionTraining {
         check(qkv, out, probs, batch, seq, d, heads);
         Parallel.forEach(batch * heads, task -> {
             int b = task / heads, h = task % heads;
-            int t0 = b * seq, q0 = h * headDim, k0 = d + h * headDim, v0 = 2 * d + h * headDim;
-            float[] keys = transposed(qkv, t0, seq, stride, k0, headDim, 0);
-            int pBase = task * seq * seq;
-            for (int t = 0; t < seq; t++) {
-                int p = pBase + t * seq, n = t + 1;
-                Arrays.fill(probs, p, p + seq, 0f);
-                int qo = (t0 + t) * stride + q0;
-                for (int e = 0; e < headDim; e++) Attention.axpy(qkv[qo + e] * scale, keys, e * seq, probs, p, n);
-                softmax(probs, p, n);
-                int o = (t0 + t) * d + h * headDim;
-                Arrays.fill(out, o, o + headDim, 0f);
-                for (int j = 0; j < n; j++) Attention.axpy(probs[p + j], qkv, (t0 + j) * stride + v0, out, o, headDim);
+            int q = b * seq * stride + h * headDim, k = q + d, v = q + 2 * d, p = task * seq * seq;
+            for (int r0 = 0; r0 < seq; r0 += BLOCK) {
+                int rows = Math.min(BLOCK, seq - r0), keys = r0 + rows;
+                // scores of the block's queries against keys 0 .. keys−1 (Kᵀ read in place: column j is key j)
+                Gemm.strided(qkv, q + r0 * stride, stride, 1, qkv, k, 1, stride, probs, p + r0 * seq, seq, rows, keys, headDim, false);
+                for (int t = r0; t < keys; t++) softmax(probs, p + t * seq, t + 1, seq, scale);
+                Gemm.strided(probs, p + r0 * seq, seq, 1, qkv, v, stride, 1, out, (b * seq + r0) * d + h * headDim, d,
+                        rows, headDim, keys, false);
             }
         });
     }
 
     /**
      * The backward pass of {@link #forward}: writes dqkv (same layout as qkv) from dout and the kept
-     * probabilities. Softmax's gradient: dS_j = P_j · (dP_j − Σ_i P_i · dP_i), with dP_j = dout_t · v_j.
+     * probabilities. Softmax's gradient: dS_j = P_j · (dP_j − Σ_i P_i · dP_i), with dP_j = dout_t · v_j;
+     * then dQ = dS·K·scale, dK = dSᵀ·Q·scale, dV = Pᵀ·dout.
      */
     public static void backward(float[] dout, float[] qkv, float[] probs, float[] dqkv, int batch, int seq, int heads,
                                 int headDim, float scale) {
@@ -57,31 +57,22 @@ public final class AttentionTraining {
         if (dqkv.length < (long) batch * seq * stride) throw new IllegalArgumentException("attention backward: dqkv too short");
         Parallel.forEach(batch * heads, task -> {
             int b = task / heads, h = task % heads;
-            int t0 = b * seq, q0 = h * headDim, k0 = d + h * headDim, v0 = 2 * d + h * headDim;
-            for (int t = 0; t < seq; t++) {
-                int o = (t0 + t) * stride;
-                Arrays.fill(dqkv, o + q0, o + q0 + headDim, 0f);
-                Arrays.fill(dqkv, o + k0, o + k0 + headDim, 0f);
-                Arrays.fill(dqkv, o + v0, o + v0 + headDim, 0f);
+            int q = b * seq * stride + h * headDim, k = q + d, v = q + 2 * d, p = task * seq * seq;
+            int go = b * seq * d + h * headDim;
+            float[] ds = scratch(seq * seq);
+            for (int r0 = 0; r0 < seq; r0 += BLOCK) {
+                int rows = Math.min(BLOCK, seq - r0), keys = r0 + rows;
+                Gemm.strided(dout, go + r0 * d, d, 1, qkv, v, 1, stride, ds, r0 * seq, seq, rows, keys, headDim, false);
+                for (int t = r0; t < keys; t++) softmaxBackward(probs, p + t * seq, ds, t * seq, t + 1, seq, scale);
+                Gemm.strided(ds, r0 * seq, seq, 1, qkv, k, stride, 1, dqkv, q + r0 * stride, stride, rows, headDim, keys, false);
             }
-            float[] values = transposed(qkv, t0, seq, stride, v0, headDim, 1);
-            float[] ds = new float[seq];
-            int pBase = task * seq * seq;
-            for (int t = 0; t < seq; t++) {
-                int p = pBase + t * seq, n = t + 1;
-                int go = (t0 + t) * d + h * headDim;
-                Arrays.fill(ds, 0, n, 0f);
-                for (int e = 0; e < headDim; e++) Attention.axpy(dout[go + e], values, e * seq, ds, 0, n);
-                float pdp = ReproducibleMath.dot(probs, p, ds, 0, n);
-                // ds_j = scale · P_j · (dP_j − Σ P·dP): the gradient of the scaled score.
-                for (int j = 0; j < n; j++) ds[j] = scale * probs[p + j] * (ds[j] - pdp);
-                int qo = (t0 + t) * stride + q0;
-                for (int j = 0; j < n; j++) {
-                    int jo = (t0 + j) * stride;
-                    Attention.axpy(ds[j], qkv, jo + k0, dqkv, qo, headDim);        // dq_t += ds_j · k_j
-                    Attention.axpy(ds[j], qkv, qo, dqkv, jo + k0, headDim);        // dk_j += ds_j · q_t
-                    Attention.axpy(probs[p + j], dout, go, dqkv, jo + v0, headDim); // dv_j += P_j · dout_t
-                }
+            // key and value gradients of block j0 sum over the queries t >= j0 that see it
+            for (int j0 = 0; j0 < seq; j0 += BLOCK) {
+                int cols = Math.min(BLOCK, seq - j0), queries = seq - j0;
+                Gemm.strided(ds, j0 * seq + j0, 1, seq, qkv, q + j0 * stride, stride, 1, dqkv, k + j0 * stride, stride,
+                        cols, headDim, queries, false);
+                Gemm.strided(probs, p + j0 * seq + j0, 1, seq, dout, go + j0 * d, d, 1, dqkv, v + j0 * stride, stride,
+                        cols, headDim, queries, false);
             }
         });
     }
@@ -97,22 +88,19 @@ public final class AttentionTraining {
             throw new IllegalArgumentException("attention over " + batch + "×" + seq + " tokens: arrays too short");
     }
 
-    /** The block [headDim][seq] of one head's keys (or values) of one sequence, in this thread's scratch {@code slot}. */
-    private static float[] transposed(float[] qkv, int t0, int seq, int stride, int off, int headDim, int slot) {
-        float[][] scratch = SCRATCH.get();
-        if (scratch[slot].length < seq * headDim) scratch[slot] = new float[seq * headDim];
-        float[] m = scratch[slot];
-        for (int t = 0; t < seq; t++) {
-            int src = (t0 + t) * stride + off;
-            for (int e = 0; e < headDim; e++) m[e * seq + t] = qkv[src + e];
-        }
-        return m;
+    private static float[] scratch(int n) {
+        float[] s = SCRATCH.get();
+        if (s.length < n) SCRATCH.set(s = new float[n]);
+        return s;
     }
 
-    /** w[o, o+n) = softmax(w[o, o+n)) = exp(w − max) / Σ, as torch computes it. */
-    private static void softmax(float[] w, int o, int n) {
+    /**
+     * Row w[o .. o+len) of raw scores becomes softmax(scores · scale) over its first n entries (the keys
+     * the query sees) and zeros after, as torch computes it: exp(x − max) / Σ.
+     */
+    private static void softmax(float[] w, int o, int n, int len, float scale) {
         float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) max = Math.max(max, w[o + j]);
+        for (int j = 0; j < n; j++) max = Math.max(max, w[o + j] *= scale);
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
@@ -126,5 +114,21 @@ public final class AttentionTraining {
         for (int bound = S.loopBound(n); i < bound; i += S.length())
             FloatVector.fromArray(S, w, o + i).div(total).intoArray(w, o + i);
         for (; i < n; i++) w[o + i] /= total;
+        Arrays.fill(w, o + n, o + len, 0f);
+    }
+
+    /**
+     * Row ds[o .. o+len), holding dP over the first n keys, becomes the gradient of the unscaled scores:
+     * scale · P · (dP − Σ P·dP), zeros after n.
+     */
+    private static void softmaxBackward(float[] probs, int po, float[] ds, int o, int n, int len, float scale) {
+        float pdp = ReproducibleMath.dot(probs, po, ds, o, n);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector dp = FloatVector.fromArray(S, ds, o + i).sub(pdp);
+            dp.mul(FloatVector.fromArray(S, probs, po + i)).mul(scale).intoArray(ds, o + i);
+        }
+        for (; i < n; i++) ds[o + i] = (ds[o + i] - pdp) * probs[po + i] * scale;
+        Arrays.fill(ds, o + n, o + len, 0f);
     }
 }

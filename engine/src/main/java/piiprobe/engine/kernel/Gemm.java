@@ -114,6 +114,16 @@ public final class Gemm {
     }
 
     /**
+     * C[m, n] (+)= A·B for matrices anywhere in arrays: A(i, p) = a[aOff + i·aRow + p·aCol],
+     * B(p, j) = b[bOff + p·bRow + j·bCol], C(i, j) = c[cOff + i·ldc + j]. For kernels that multiply
+     * blocks of larger tensors (attention's per-head products); no bounds are checked beyond the arrays'.
+     */
+    static void strided(float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int bRow, int bCol,
+                        float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
+        run(a, aOff, aRow, aCol, b, bOff, bRow, bCol, null, 0, c, cOff, ldc, m, n, k, accumulate);
+    }
+
+    /**
      * C[m, n] (+)= A·B (+ bias) where A(i, p) = a[aOff + i·aRow + p·aCol], B(p, j) = b[bOff + p·bRow + j·bCol],
      * C(i, j) = c[cOff + i·ldc + j].
      */

@@ -60,6 +60,11 @@ class GradientCheckTest {
         attention(1, 19, 2, 20);
     }
 
+    @Test
+    void attentionOverSeveralBlocksOfQueries() {
+        attention(1, 2 * 64 + 5, 1, 3);
+    }
+
     private static void attention(int batch, int seq, int heads, int headDim) {
         Random rnd = new Random(2 + seq);
         int d = heads * headDim, tokens = batch * seq;

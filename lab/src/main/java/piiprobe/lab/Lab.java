@@ -1,0 +1,176 @@
+package piiprobe.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import piiprobe.audit.Audit;
+import piiprobe.audit.AuditConfig;
+import piiprobe.audit.SettingSummary;
+import piiprobe.audit.data.Datasets;
+import piiprobe.audit.report.Report;
+import piiprobe.engine.LocalModel;
+import piiprobe.engine.UserError;
+import piiprobe.engine.kernel.Parallel;
+import piiprobe.lab.bpe.BpeTrainer;
+import piiprobe.lab.bpe.ByteLevelBpe;
+import piiprobe.lab.corpus.Corpus;
+import piiprobe.lab.corpus.CorpusGenerator;
+import piiprobe.lab.corpus.LabDataset;
+import piiprobe.lab.train.NextTokenLoss;
+import piiprobe.lab.train.TrainableGpt2;
+import piiprobe.lab.train.Trainer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The lab's whole job, in one folder: write a corpus with planted addresses, train a tokenizer and a
+ * GPT-2 on it, save the model and the data set, audit the model, and break the audit down by what
+ * only the lab knows (which people are controls, how often each address was trained on).
+ *
+ * <p>Folder layout: {@value #LAB_JSON} (the preset, sizes, timings and results), {@value #CORPUS},
+ * {@value #DATASET}, {@code model/} (a Hugging Face GPT-2 folder with its tokenizer),
+ * {@code train/loss.csv}, {@code audit/} (the audit's outputs) and {@value #SUMMARY}. Run again on
+ * the same folder, a killed lab resumes: the corpus and tokenizer are rebuilt (seeded, so the same),
+ * training continues from its last checkpoint or is skipped once the model is saved, and the audit
+ * resumes from its journal.
+ */
+public final class Lab {
+    public static final String LAB_JSON = "lab.json";
+    public static final String CORPUS = "corpus.jsonl";
+    public static final String DATASET = "dataset.jsonl";
+    public static final String SUMMARY = "summary.md";
+    public static final String MODEL = "model";
+    public static final String TRAIN = "train";
+    public static final String AUDIT = "audit";
+    private static final int AUDIT_BATCH = 16;
+    private static final int MAX_NEW_TOKENS = 100;
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Lab() {}
+
+    /**
+     * What a lab run produced.
+     *
+     * @param training  the training run's figures (from {@value #LAB_JSON} when an earlier run trained the model)
+     * @param summaries the audit's summary per setting
+     * @param breakdown the same by control / planted and by trained frequency
+     * @param table     the summary tables as printed and written to {@value #SUMMARY}
+     */
+    public record Result(Path dir, JsonNode training, List<SettingSummary> summaries, LabBreakdown breakdown, String table) {}
+
+    /** Runs (or resumes) the lab in {@code dir}; progress goes to {@code log}. */
+    public static Result run(LabPreset preset, Path dir, String version, PrintStream log) throws IOException {
+        Files.createDirectories(dir);
+        ObjectNode lab = openLabJson(dir, preset);
+        Path modelDir = dir.resolve(MODEL);
+
+        long t0 = System.nanoTime();
+        Corpus corpus = CorpusGenerator.generate(Datasets.load(Datasets.ENRON).people(), preset.corpus());
+        corpus.write(dir.resolve(CORPUS));
+        LabDataset dataset = LabDataset.of(corpus);
+        dataset.write(dir.resolve(DATASET));
+        log.printf(Locale.ROOT, "lab: corpus of %,d documents (%.2f MB): %,d people planted %,d times, %,d controls held out (%.1f s)%n",
+                corpus.documents().size(), corpus.characters() / 1e6, corpus.planted().size(), corpus.occurrences().size(),
+                corpus.controls().size(), seconds(t0));
+
+        long t1 = System.nanoTime();
+        ByteLevelBpe bpe = BpeTrainer.train(corpus.documents(), preset.vocabSize());
+        bpe.save(modelDir);
+        int[] tokens = bpe.encodeDocuments(corpus.documents()), heldOut = bpe.encodeDocuments(corpus.heldOutDocuments());
+        log.printf(Locale.ROOT, "lab: tokenizer of %,d ids; %,d training tokens, %,d held-out tokens (%.1f s)%n",
+                bpe.vocabSize(), tokens.length, heldOut.length, seconds(t1));
+        lab.putObject("corpus").put("documents", corpus.documents().size()).put("characters", corpus.characters())
+                .put("planted", corpus.planted().size()).put("occurrences", corpus.occurrences().size())
+                .put("controls", corpus.controls().size()).put("tokens", tokens.length).put("held_out_tokens", heldOut.length)
+                .put("vocab_size", bpe.vocabSize());
+
+        if (!lab.has("training")) {
+            TrainableGpt2 model = TrainableGpt2.initialized(preset.model().withVocabSize(bpe.vocabSize()), preset.training().seed());
+            log.printf(Locale.ROOT, "lab: training a GPT-2 of %,d parameters (%d layers, %d wide, %d heads, %d positions): %,d steps of %d × %d tokens (%.1f epochs) on %d threads%n",
+                    model.config().parameters(), model.config().layers(), model.config().embd(), model.config().heads(),
+                    model.config().positions(), preset.training().steps(), preset.training().batchSize(), preset.training().seq(),
+                    (double) preset.training().steps() * preset.training().tokensPerStep() / tokens.length, Parallel.threads());
+            Trainer trainer = new Trainer(model, preset.training(), new NextTokenLoss(), tokens, heldOut, dir.resolve(TRAIN));
+            Trainer.Result r = trainer.run();
+            model.save(modelDir);
+            ObjectNode t = lab.putObject("training");
+            t.put("parameters", model.config().parameters()).put("steps", preset.training().steps())
+                    .put("tokens", preset.training().steps() * preset.training().tokensPerStep())
+                    .put("seconds", r.seconds()).put("tokens_per_second", r.tokensPerSecond())
+                    .put("gflops_per_second", r.gflopsPerSecond()).put("threads", Parallel.threads())
+                    .put("final_loss", r.loss()).put("final_validation_loss", r.validationLoss())
+                    .put("note", r.steps() < preset.training().steps() ? "resumed: time and throughput cover the last " + r.steps() + " steps" : "");
+            writeLabJson(dir, lab);
+            trainer.discardState();  // only now: the saved model and lab.json make training unnecessary
+            log.printf(Locale.ROOT, "lab: trained in %.0f s: %,.0f tokens/s, %.1f GFLOP/s; loss %.3f, held-out loss %.3f%n",
+                    r.seconds(), r.tokensPerSecond(), r.gflopsPerSecond(), r.loss(), r.validationLoss());
+        } else {
+            log.println("lab: " + modelDir + " is trained already: auditing it");
+        }
+
+        long t2 = System.nanoTime();
+        List<SettingSummary> summaries;
+        AuditConfig config = new AuditConfig(version, "lab-" + preset.name(), modelDir.toString(), dir.resolve(DATASET).toString(),
+                preset.settings(), "greedy", MAX_NEW_TOKENS, preset.corpus().seed(), AUDIT_BATCH, 0, false, true);
+        try (LocalModel model = LocalModel.load(modelDir)) {
+            summaries = Audit.run(model, config, dir.resolve(AUDIT), log);
+        }
+        if (summaries.isEmpty()) throw new IllegalStateException("the audit returned no summaries");
+        lab.putObject("audit").put("seconds", seconds(t2));
+        LabBreakdown breakdown = LabBreakdown.of(dir.resolve(AUDIT).resolve(Report.PREDICTIONS), dataset, preset.settings());
+        String table = LabBreakdown.tables(summaries, breakdown, lab);
+        AtomicFiles.write(dir.resolve(SUMMARY), table.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        lab.set("results", breakdown.toJson());
+        writeLabJson(dir, lab);
+        return new Result(dir, lab.get("training"), summaries, breakdown, table);
+    }
+
+    /** lab.json of an earlier run in this folder if it was this preset's; a new one if there is none. */
+    private static ObjectNode openLabJson(Path dir, LabPreset preset) throws IOException {
+        ObjectNode presetJson = presetJson(preset);
+        Path file = dir.resolve(LAB_JSON);
+        if (Files.exists(file)) {
+            JsonNode old = JSON.readTree(file.toFile());
+            if (!presetJson.equals(old.get("preset")))
+                throw new UserError(dir + " holds a lab run of another preset or seed (" + file.getFileName()
+                        + "); use another --output-path, or delete the folder to start again");
+            ObjectNode kept = JSON.createObjectNode();
+            kept.set("preset", presetJson);
+            // training is kept only if its model was saved: then it is not done again
+            if (old.has("training") && Files.exists(dir.resolve(MODEL).resolve("model.safetensors"))) kept.set("training", old.get("training"));
+            return kept;
+        }
+        ObjectNode lab = JSON.createObjectNode();
+        lab.set("preset", presetJson);
+        writeLabJson(dir, lab);
+        return lab;
+    }
+
+    /** The preset as lab.json records it, in the form reading it back gives. */
+    private static ObjectNode presetJson(LabPreset p) throws IOException {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("name", p.name());
+        o.putObject("corpus").put("people", p.corpus().people()).put("controls", p.corpus().controls())
+                .put("frequency_scale", p.corpus().frequencyScale()).put("frequency_cap", p.corpus().frequencyCap())
+                .put("seed", p.corpus().seed());
+        o.put("vocab_size", p.vocabSize());
+        o.set("model", p.model().toJson());
+        o.set("training", p.training().toJson());
+        p.settings().forEach(o.putArray("settings")::add);
+        return (ObjectNode) JSON.readTree(JSON.writeValueAsBytes(o));
+    }
+
+    private static void writeLabJson(Path dir, ObjectNode lab) throws IOException {
+        AtomicFiles.write(dir.resolve(LAB_JSON), JSON.writeValueAsBytes(lab));
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+}
