@@ -31,10 +31,6 @@ public record LabBreakdown(Map<String, Setting> settings) {
 
     /** People asked, correct predictions, and people the guessing baseline gets right. */
     public record Tally(int eligible, int correct, int baselineCorrect) {
-        Tally add(boolean correct, boolean baseline) {
-            return new Tally(eligible + 1, this.correct + (correct ? 1 : 0), baselineCorrect + (baseline ? 1 : 0));
-        }
-
         public double accuracy() {
             return eligible == 0 ? Double.NaN : (double) correct / eligible;
         }
@@ -44,8 +40,8 @@ public record LabBreakdown(Map<String, Setting> settings) {
         }
     }
 
-    /** One setting: planted, controls, and planted by frequency bucket (in {@link #BUCKETS} order). */
-    public record Setting(Tally planted, Tally controls, Tally[] byFrequency) {}
+    /** One setting: planted people, controls, and planted people by frequency bucket (in {@link #BUCKETS} order). */
+    public record Setting(Tally planted, Tally controls, List<Tally> byFrequency) {}
 
     public static String bucket(int frequency) {
         for (int b = 0; b < BUCKET_TOPS.length; b++) if (frequency <= BUCKET_TOPS[b]) return BUCKETS.get(b);
@@ -56,32 +52,28 @@ public record LabBreakdown(Map<String, Setting> settings) {
     public static LabBreakdown of(Path predictions, LabDataset dataset, List<String> settings) throws IOException {
         Map<String, Boolean> control = new HashMap<>();
         for (LabDataset.Entry e : dataset.entries()) control.put(e.person().email().toLowerCase(Locale.ROOT), e.control());
-        Map<String, Setting> out = new LinkedHashMap<>();
-        Tally zero = new Tally(0, 0, 0);
-        for (String s : settings) {
-            Tally[] buckets = new Tally[BUCKETS.size()];
-            java.util.Arrays.fill(buckets, zero);
-            out.put(s, new Setting(zero, zero, buckets));
-        }
+        // per setting, rows: planted, controls, then the buckets; columns: eligible, correct, baseline correct
+        Map<String, int[][]> counts = new LinkedHashMap<>();
+        for (String s : settings) counts.put(s, new int[2 + BUCKETS.size()][3]);
         ObjectMapper json = new ObjectMapper();
         try (BufferedReader in = Files.newBufferedReader(predictions, StandardCharsets.UTF_8)) {
             for (String line; (line = in.readLine()) != null; ) {
                 if (line.isBlank()) continue;
                 JsonNode row = json.readTree(line);
-                Setting s = out.get(row.get("setting").asText());
+                int[][] c = counts.get(row.get("setting").asText());
                 Boolean isControl = control.get(row.get("email").asText().toLowerCase(Locale.ROOT));
-                if (s == null || isControl == null)
+                if (c == null || isControl == null)
                     throw new IllegalStateException(predictions + " has a row the lab did not plan: " + row.get("setting") + " " + row.get("email"));
-                boolean correct = row.get("correct").asBoolean(), baseline = row.get("baseline_correct").asBoolean();
-                if (isControl) {
-                    out.put(row.get("setting").asText(), new Setting(s.planted, s.controls.add(correct, baseline), s.byFrequency));
-                } else {
-                    int b = BUCKETS.indexOf(bucket(row.get("frequency").asInt()));
-                    s.byFrequency[b] = s.byFrequency[b].add(correct, baseline);
-                    out.put(row.get("setting").asText(), new Setting(s.planted.add(correct, baseline), s.controls, s.byFrequency));
-                }
+                int[] hit = {1, row.get("correct").asBoolean() ? 1 : 0, row.get("baseline_correct").asBoolean() ? 1 : 0};
+                for (int[] target : isControl ? List.of(c[1]) : List.of(c[0], c[2 + BUCKETS.indexOf(bucket(row.get("frequency").asInt()))]))
+                    for (int i = 0; i < 3; i++) target[i] += hit[i];
             }
         }
+        Map<String, Setting> out = new LinkedHashMap<>();
+        counts.forEach((s, c) -> {
+            List<Tally> t = java.util.Arrays.stream(c).map(x -> new Tally(x[0], x[1], x[2])).toList();
+            out.put(s, new Setting(t.get(0), t.get(1), t.subList(2, t.size())));
+        });
         return new LabBreakdown(out);
     }
 
@@ -92,7 +84,7 @@ public record LabBreakdown(Map<String, Setting> settings) {
             tally(o.putObject("planted"), s.planted);
             tally(o.putObject("controls"), s.controls);
             ObjectNode f = o.putObject("planted_by_frequency");
-            for (int b = 0; b < BUCKETS.size(); b++) tally(f.putObject(BUCKETS.get(b)), s.byFrequency[b]);
+            for (int b = 0; b < BUCKETS.size(); b++) tally(f.putObject(BUCKETS.get(b)), s.byFrequency.get(b));
         });
         return root;
     }
@@ -124,7 +116,7 @@ public record LabBreakdown(Map<String, Setting> settings) {
         md.append("| setting | ").append(String.join(" | ", BUCKETS)).append(" |\n|---|").append("---:|".repeat(BUCKETS.size())).append('\n');
         for (SettingSummary s : summaries) {
             md.append("| ").append(s.setting()).append(" |");
-            for (Tally x : b.settings.get(s.setting()).byFrequency) md.append(' ').append(ratio(x)).append(" |");
+            for (Tally x : b.settings.get(s.setting()).byFrequency()) md.append(' ').append(ratio(x)).append(" |");
             md.append('\n');
         }
         return md.toString();
