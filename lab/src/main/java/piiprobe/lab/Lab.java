@@ -18,6 +18,7 @@ import piiprobe.lab.corpus.Corpus;
 import piiprobe.lab.corpus.CorpusGenerator;
 import piiprobe.lab.corpus.LabDataset;
 import piiprobe.lab.train.NextTokenLoss;
+import piiprobe.lab.train.TokenWindows;
 import piiprobe.lab.train.TrainableGpt2;
 import piiprobe.lab.train.Trainer;
 
@@ -66,7 +67,13 @@ public final class Lab {
 
     /** Runs (or resumes) the lab in {@code dir}; progress goes to {@code log}. */
     public static Result run(LabPreset preset, Path dir, String version, PrintStream log) throws IOException {
-        Files.createDirectories(dir);
+        if (Files.exists(dir) && !Files.isDirectory(dir))
+            throw new UserError(dir + " is a file: the lab needs a folder (a new one, or one of an earlier lab run)");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UserError("cannot create the folder " + dir + ": " + e.getMessage(), e);
+        }
         ObjectNode lab = openLabJson(dir, preset);
         Path modelDir = dir.resolve(MODEL);
 
@@ -96,7 +103,8 @@ public final class Lab {
                     model.config().parameters(), model.config().layers(), model.config().embd(), model.config().heads(),
                     model.config().positions(), preset.training().steps(), preset.training().batchSize(), preset.training().seq(),
                     (double) preset.training().steps() * preset.training().tokensPerStep() / tokens.length, Parallel.threads());
-            Trainer trainer = new Trainer(model, preset.training(), new NextTokenLoss(), tokens, heldOut, dir.resolve(TRAIN));
+            TokenWindows windows = new TokenWindows(tokens, preset.training().seq(), preset.training().seed());
+            Trainer trainer = new Trainer(model, preset.training(), new NextTokenLoss(), windows, heldOut, dir.resolve(TRAIN));
             Trainer.Result r = trainer.run();
             model.save(modelDir);
             ObjectNode t = lab.putObject("training");

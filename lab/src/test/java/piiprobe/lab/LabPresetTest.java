@@ -17,9 +17,23 @@ class LabPresetTest {
     }
 
     @Test
+    void everyPresetsModelFitsItsTokenizerTrainingAndPrompts() {
+        for (String name : LabPreset.names()) {
+            LabPreset p = LabPreset.named(name);
+            assertEquals(p.vocabSize(), p.model().vocabSize(), name);
+            assertEquals(p.model().positions(), p.training().seq(), name + " trains on every position it has");
+            assertTrue(p.model().positions() >= 100 + 100, name + ": context-100 plus 100 new tokens fit");
+        }
+    }
+
+    @Test
     void aSeedChangesOnlyTheSeed() {
         LabPreset p = LabPreset.named("ci"), q = p.withSeed(7);
         assertEquals(7, q.corpus().seed());
+        assertEquals(7, q.training().seed());
+        assertEquals(p.training().steps(), q.training().steps());
+        assertEquals(p.model(), q.model());
+        assertEquals(p.settings(), q.settings());
         assertEquals(p.corpus().people(), q.corpus().people());
         assertEquals(p.corpus().frequencyCap(), q.corpus().frequencyCap());
         assertEquals(p.vocabSize(), q.vocabSize());

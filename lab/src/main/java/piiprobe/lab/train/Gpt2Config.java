@@ -17,7 +17,9 @@ import piiprobe.engine.checkpoint.HfConfig;
  * @param heads     n_head, which must divide n_embd
  */
 public record Gpt2Config(int vocabSize, int positions, int embd, int layers, int heads) {
-    public static final float LAYER_NORM_EPS = 1e-5f;
+    /** layer_norm_epsilon, as config.json says it (1e-05) and as the kernels use it (a float). */
+    private static final double LAYER_NORM_EPSILON = 1e-5;
+    public static final float LAYER_NORM_EPS = (float) LAYER_NORM_EPSILON;
     private static final double INITIALIZER_RANGE = 0.02;
 
     public Gpt2Config {
@@ -54,7 +56,7 @@ public record Gpt2Config(int vocabSize, int positions, int embd, int layers, int
         o.put("embd_pdrop", 0.0);
         o.put("eos_token_id", vocabSize - 1);
         o.put("initializer_range", INITIALIZER_RANGE);
-        o.put("layer_norm_epsilon", (double) LAYER_NORM_EPS);
+        o.put("layer_norm_epsilon", LAYER_NORM_EPSILON);
         o.put("model_type", "gpt2");
         o.put("n_embd", embd);
         o.put("n_head", heads);

@@ -3,7 +3,7 @@ package piiprobe.lab.train;
 /** Language modelling: the mean cross-entropy of every token that has a target. */
 public final class NextTokenLoss implements Objective {
     @Override
-    public double weigh(float[] logprob, int[] targets, int batch, int seq, float[] weight) {
+    public double weigh(int[] inputs, float[] logprob, int[] targets, int batch, int seq, float[] weight) {
         int n = batch * seq, counted = 0;
         double sum = 0;
         for (int i = 0; i < n; i++) {

@@ -9,10 +9,12 @@ package piiprobe.lab.train;
  */
 public interface Objective {
     /**
-     * @param logprob log p(target) per token, {@code batch × seq} row-major (0 where there is no target)
+     * @param inputs  the batch's input tokens, {@code batch × seq} row-major (an objective that compares
+     *                with a reference model runs it on them)
+     * @param logprob log p(target) per token, same layout (0 where there is no target)
      * @param targets the target ids, negative where a token has none
      * @param weight  filled with −∂loss/∂logprob per token (0 where there is no target)
      * @return the loss of this batch
      */
-    double weigh(float[] logprob, int[] targets, int batch, int seq, float[] weight);
+    double weigh(int[] inputs, float[] logprob, int[] targets, int batch, int seq, float[] weight);
 }

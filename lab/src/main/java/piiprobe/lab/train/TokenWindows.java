@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  * in a random order; both follow from the seed and the epoch number alone, so the batch of any step
  * can be rebuilt without replaying the steps before it (that is what makes resuming exact).
  */
-public final class TokenWindows {
+public final class TokenWindows implements Batches {
     private final int[] stream;
     private final int seq;
     private final long seed;
@@ -38,11 +38,11 @@ public final class TokenWindows {
         return seq;
     }
 
-    /**
-     * Fills {@code count} windows starting from window number {@code first} (counted across epochs):
-     * inputs[i·seq + t] and targets[i·seq + t] = the token after it.
-     */
-    public void fill(long first, int count, int[] inputs, int[] targets) {
+    /** The windows of step {@code step}: batch b of a step of B windows is window (step − 1)·B + b, counted across epochs. */
+    @Override
+    public void fill(int step, int[] inputs, int[] targets) {
+        int count = inputs.length / seq;
+        long first = (long) (step - 1) * count;
         for (int i = 0; i < count; i++) {
             long w = first + i;
             long epoch = w / perEpoch;
@@ -75,8 +75,9 @@ public final class TokenWindows {
     public static void evenlySpread(int[] stream, int seq, int count, int[] inputs, int[] targets) {
         int windows = (stream.length - 1) / seq;
         if (windows < 1) throw new IllegalArgumentException("a token stream of " + stream.length + " tokens holds no window of " + seq);
+        int distinct = Math.min(count, windows);
         for (int i = 0; i < count; i++) {
-            int start = (int) ((long) (i % windows) * (stream.length - 1 - seq) / Math.max(1, windows - 1));
+            int start = (int) ((long) (i % distinct) * (stream.length - 1 - seq) / Math.max(1, distinct - 1));
             System.arraycopy(stream, start, inputs, i * seq, seq);
             System.arraycopy(stream, start + 1, targets, i * seq, seq);
         }

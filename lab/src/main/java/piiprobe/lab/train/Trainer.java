@@ -69,7 +69,7 @@ public final class Trainer {
     private final TrainableGpt2 model;
     private final TrainConfig config;
     private final Objective objective;
-    private final TokenWindows data;
+    private final Batches data;
     private final int[] validation;
     private final Path dir;
     private final float[] m;
@@ -78,16 +78,17 @@ public final class Trainer {
     private double elapsedAtCheckpoint;
 
     /**
+     * @param data       each step's examples
      * @param validation a held-out token stream for the validation loss, or null
      * @param dir        where the loss curve and checkpoints go (created if needed)
      */
-    public Trainer(TrainableGpt2 model, TrainConfig config, Objective objective, int[] trainingTokens, int[] validation, Path dir) {
+    public Trainer(TrainableGpt2 model, TrainConfig config, Objective objective, Batches data, int[] validation, Path dir) {
         if (config.seq() > model.config().positions())
             throw new IllegalArgumentException("sequence length " + config.seq() + " exceeds n_positions " + model.config().positions());
         this.model = model;
         this.config = config;
         this.objective = objective;
-        this.data = new TokenWindows(trainingTokens, config.seq(), config.seed());
+        this.data = data;
         this.validation = validation != null && validation.length > config.seq() ? validation : null;
         this.dir = dir;
         this.m = new float[model.params().length];
@@ -116,12 +117,14 @@ public final class Trainer {
             while (step < Math.min(lastStep, config.steps())) {
                 long s0 = System.nanoTime();
                 step++;
-                data.fill((long) (step - 1) * batch, batch, inputs, targets);
+                data.fill(step, inputs, targets);
                 model.zeroGrads();
                 float[] logits = model.forward(inputs, batch);
                 int vocab = model.config().vocabSize();
                 SoftmaxCrossEntropy.logProbabilities(logits, batch * seq, vocab, targets, lse, logprob);
-                loss = objective.weigh(logprob, targets, batch, seq, weight);
+                loss = objective.weigh(inputs, logprob, targets, batch, seq, weight);
+                if (!Double.isFinite(loss))
+                    throw new UserError("training diverged at step " + step + " (loss " + loss + "): lower the learning rate");
                 SoftmaxCrossEntropy.gradient(logits, batch * seq, vocab, targets, lse, weight);
                 model.backward();
                 double norm = Math.sqrt(AdamW.squaredNorm(model.grads(), 0, model.grads().length));
@@ -160,7 +163,7 @@ public final class Trainer {
         TokenWindows.evenlySpread(validation, seq, batch, inputs, targets);
         float[] logits = model.forward(inputs, batch);
         SoftmaxCrossEntropy.logProbabilities(logits, batch * seq, model.config().vocabSize(), targets, lse, logprob);
-        return new NextTokenLoss().weigh(logprob, targets, batch, seq, weight);
+        return new NextTokenLoss().weigh(inputs, logprob, targets, batch, seq, weight);
     }
 
     // ---- checkpoints ----

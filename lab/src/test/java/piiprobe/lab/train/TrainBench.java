@@ -44,7 +44,7 @@ public final class TrainBench {
             model.zeroGrads();
             float[] logits = model.forward(tokens, batch);
             SoftmaxCrossEntropy.logProbabilities(logits, n, v, targets, lse, logprob);
-            new NextTokenLoss().weigh(logprob, targets, batch, seq, weight);
+            new NextTokenLoss().weigh(tokens, logprob, targets, batch, seq, weight);
             SoftmaxCrossEntropy.gradient(logits, n, v, targets, lse, weight);
             model.backward();
             double norm = Math.sqrt(AdamW.squaredNorm(model.grads(), 0, model.grads().length));

@@ -36,7 +36,8 @@ class TrainerTest {
     }
 
     private static Trainer trainer(Path dir, TrainConfig c, long initSeed) {
-        return new Trainer(TrainableGpt2.initialized(MODEL, initSeed), c, new NextTokenLoss(), repeatedText(1, 30), repeatedText(1, 3), dir);
+        return new Trainer(TrainableGpt2.initialized(MODEL, initSeed), c, new NextTokenLoss(), new TokenWindows(repeatedText(1, 30), c.seq(), c.seed()),
+                repeatedText(1, 3), dir);
     }
 
     @Test
