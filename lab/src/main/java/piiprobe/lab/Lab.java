@@ -105,7 +105,7 @@ public final class Lab {
                     (double) preset.training().steps() * preset.training().tokensPerStep() / tokens.length, Parallel.threads());
             TokenWindows windows = new TokenWindows(tokens, preset.training().seq(), preset.training().seed());
             Trainer trainer = new Trainer(model, preset.training(), new NextTokenLoss(), windows, heldOut, dir.resolve(TRAIN));
-            Trainer.Result r = trainer.run();
+            Trainer.Result r = trainer.run(log);
             model.save(modelDir);
             ObjectNode t = lab.putObject("training");
             t.put("parameters", model.config().parameters()).put("steps", preset.training().steps())

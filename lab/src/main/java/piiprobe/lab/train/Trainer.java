@@ -14,6 +14,7 @@ import piiprobe.lab.AtomicFiles;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -95,14 +96,18 @@ public final class Trainer {
         this.v = new float[model.params().length];
     }
 
-    /** Trains until step {@link TrainConfig#steps()}, resuming from the folder's checkpoint if it has one. */
-    public Result run() {
-        return runUntil(config.steps());
+    /**
+     * Trains until step {@link TrainConfig#steps()}, resuming from the folder's checkpoint if it has
+     * one (and saying so on {@code log}); the progress bar goes to stderr.
+     */
+    public Result run(PrintStream log) {
+        return runUntil(config.steps(), log);
     }
 
-    /** {@link #run()}, but stops after step {@code lastStep} as a killed run would (tests of resuming). */
-    Result runUntil(int lastStep) {
+    /** {@link #run}, but stops after step {@code lastStep} as a killed run would (tests of resuming). */
+    Result runUntil(int lastStep, PrintStream log) {
         int step = resume();
+        if (step > 0) log.println("train: resuming at step " + step + " of " + config.steps() + " from the checkpoint in " + dir);
         int seq = config.seq(), batch = config.batchSize();
         long tokensPerStep = config.tokensPerStep();
         int[] inputs = new int[batch * seq], targets = new int[batch * seq];

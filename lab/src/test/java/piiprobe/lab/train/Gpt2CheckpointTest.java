@@ -100,7 +100,7 @@ class Gpt2CheckpointTest {
         java.util.Random rnd = new java.util.Random(2);
         for (int i = 0; i < stream.length; i++) stream[i] = rnd.nextInt(c.vocabSize());
         new Trainer(model, new TrainConfig(5, 2, 24, 1e-3f, 1e-4f, 1, 0.1f, 0.9f, 0.95f, 1e-8f, 1f, 3, 0, 3600),
-                new NextTokenLoss(), new TokenWindows(stream, 24, 3), null, dir.resolve("train")).run();
+                new NextTokenLoss(), new TokenWindows(stream, 24, 3), null, dir.resolve("train")).run(System.err);
         model.save(dir.resolve("model"));
 
         int rows = 2, seq = 24;

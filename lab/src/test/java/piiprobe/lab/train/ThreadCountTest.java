@@ -50,7 +50,7 @@ class ThreadCountTest {
         Path dir = Files.createTempDirectory("piiprobe-threads");
         Trainer trainer = new Trainer(model, new TrainConfig(12, 6, 96, 3e-3f, 3e-4f, 2, 0.1f, 0.9f, 0.95f, 1e-8f, 0.5f, 7, 5, 3600),
                 new NextTokenLoss(), new TokenWindows(stream, 96, 7), stream, dir);
-        trainer.run();
+        trainer.run(System.err);
         trainer.discardState();
         Files.delete(dir.resolve(Trainer.LOSS_CSV));
         Files.delete(dir);

@@ -42,7 +42,7 @@ class TrainerTest {
 
     @Test
     void memorizesARepeatedTextAndWritesItsLossCurve(@TempDir Path dir) throws IOException {
-        Trainer.Result r = trainer(dir, config(150, 3600), 5).run();
+        Trainer.Result r = trainer(dir, config(150, 3600), 5).run(System.err);
         assertEquals(150, r.steps());
         assertEquals(150L * 4 * 16, r.tokens());
         assertTrue(r.loss() < 0.05, "the text is memorized: last loss " + r.loss());
@@ -60,36 +60,36 @@ class TrainerTest {
     @Test
     void theSameSeedGivesTheSameWeights(@TempDir Path dir) {
         Trainer a = trainer(dir.resolve("a"), config(12, 3600), 5), b = trainer(dir.resolve("b"), config(12, 3600), 5);
-        a.run();
-        b.run();
+        a.run(System.err);
+        b.run(System.err);
         assertArrayEquals(weights(dir.resolve("a")), weights(dir.resolve("b")));
     }
 
     @Test
     void aKilledRunResumesToTheSameWeightsAndCurve(@TempDir Path dir) throws IOException {
         TrainConfig c = config(20, 0);
-        trainer(dir.resolve("whole"), c, 5).run();
-        trainer(dir.resolve("killed"), c, 5).runUntil(13);
+        trainer(dir.resolve("whole"), c, 5).run(System.err);
+        trainer(dir.resolve("killed"), c, 5).runUntil(13, System.err);
         // A line written after the last checkpoint, before the kill: the resumed run redoes that step.
         Files.writeString(dir.resolve("killed").resolve(Trainer.LOSS_CSV), "14,0,0,0,0,,0,0,0\n", java.nio.file.StandardOpenOption.APPEND);
-        Trainer.Result resumed = trainer(dir.resolve("killed"), c, 999).run();  // other initial weights: the checkpoint's win
+        Trainer.Result resumed = trainer(dir.resolve("killed"), c, 999).run(System.err);  // other initial weights: the checkpoint's win
         assertEquals(7, resumed.steps());
         assertArrayEquals(weights(dir.resolve("whole")), weights(dir.resolve("killed")));
         assertEquals(curve(dir.resolve("whole")), curve(dir.resolve("killed")));
-        assertEquals(0, trainer(dir.resolve("killed"), c, 5).run().steps(), "a finished run has nothing left to do");
+        assertEquals(0, trainer(dir.resolve("killed"), c, 5).run(System.err).steps(), "a finished run has nothing left to do");
     }
 
     @Test
     void anotherRunsFolderIsRefused(@TempDir Path dir) {
-        trainer(dir, config(3, 0), 5).run();
-        UserError e = assertThrows(UserError.class, () -> trainer(dir, config(4, 0), 5).run());
+        trainer(dir, config(3, 0), 5).run(System.err);
+        UserError e = assertThrows(UserError.class, () -> trainer(dir, config(4, 0), 5).run(System.err));
         assertTrue(e.getMessage().contains("holds a training run with other settings"), e.getMessage());
     }
 
     @Test
     void discardingTheStateLeavesTheCurve(@TempDir Path dir) throws IOException {
         Trainer t = trainer(dir, config(3, 0), 5);
-        t.run();
+        t.run(System.err);
         t.discardState();
         try (var files = Files.list(dir)) {
             assertEquals(List.of(Trainer.LOSS_CSV), files.map(p -> p.getFileName().toString()).toList());
