@@ -8,7 +8,10 @@ import piiprobe.audit.Audit;
 import piiprobe.audit.AuditConfig;
 import piiprobe.audit.SettingSummary;
 import piiprobe.audit.data.Datasets;
+import piiprobe.audit.report.HtmlReport;
+import piiprobe.audit.report.LossCurve;
 import piiprobe.audit.report.Report;
+import piiprobe.audit.report.RunFolder;
 import piiprobe.engine.LocalModel;
 import piiprobe.engine.UserError;
 import piiprobe.engine.kernel.Parallel;
@@ -36,7 +39,8 @@ import java.util.Locale;
  *
  * <p>Folder layout: {@value #LAB_JSON} (the preset, sizes, timings and results), {@value #CORPUS},
  * {@value #DATASET}, {@code model/} (a Hugging Face GPT-2 folder with its tokenizer),
- * {@code train/loss.csv}, {@code audit/} (the audit's outputs) and {@value #SUMMARY}. Run again on
+ * {@code train/loss.csv}, {@code audit/} (the audit's outputs), {@value #SUMMARY} and
+ * {@code report.html} (the audit's report with the training loss curve). Run again on
  * the same folder, a killed lab resumes: the corpus and tokenizer are rebuilt (seeded, so the same),
  * training continues from its last checkpoint or is skipped once the model is saved, and the audit
  * resumes from its journal.
@@ -134,6 +138,8 @@ public final class Lab {
         LabBreakdown breakdown = LabBreakdown.of(dir.resolve(AUDIT).resolve(Report.PREDICTIONS), dataset, preset.settings());
         String table = LabBreakdown.tables(summaries, breakdown, lab);
         AtomicFiles.write(dir.resolve(SUMMARY), table.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        HtmlReport.write(List.of(RunFolder.read(dir.resolve(AUDIT)).withLossCurve(LossCurve.read(dir.resolve(TRAIN).resolve(Trainer.LOSS_CSV)))),
+                dir.resolve(HtmlReport.FILE), false);
         lab.set("results", breakdown.toJson());
         writeLabJson(dir, lab);
         return new Result(dir, lab.get("training"), summaries, breakdown, table);

@@ -90,6 +90,8 @@ class LabTest {
         assertEquals(b.settings().get("context-100").planted().correct(),
                 lab.get("results").get("context-100").get("planted").get("correct").asInt());
         assertEquals(result.table(), Files.readString(dir.resolve(Lab.SUMMARY)));
+        String report = Files.readString(dir.resolve("report.html"));
+        assertTrue(report.contains("lab-ci") && report.toLowerCase(java.util.Locale.ROOT).contains("loss"), "the lab's report names the model and draws its loss");
         for (SettingSummary s : result.summaries())
             assertEquals(s.correct(), b.settings().get(s.setting()).planted().correct() + b.settings().get(s.setting()).controls().correct(), s.setting());
     }

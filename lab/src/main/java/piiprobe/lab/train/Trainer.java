@@ -44,7 +44,8 @@ public final class Trainer {
     public static final String LOSS_CSV = "loss.csv";
     public static final String STATE_JSON = "train-state.json";
     private static final String STATE_PREFIX = "train-state-";
-    private static final String CSV_HEADER = "step,tokens,learning_rate,loss,grad_norm,validation_loss,seconds,tokens_per_second,gflops_per_second";
+    /** The columns the report's loss chart reads are step, loss and eval_loss (held-out loss, empty where not measured). */
+    private static final String CSV_HEADER = "step,tokens,learning_rate,loss,grad_norm,eval_loss,seconds,tokens_per_second,gflops_per_second";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**

@@ -50,7 +50,7 @@ class TrainerTest {
         assertTrue(r.validationLoss() < 1, "validation on the same text: " + r.validationLoss());
         List<String> lines = Files.readAllLines(dir.resolve(Trainer.LOSS_CSV));
         assertEquals(151, lines.size());
-        assertTrue(lines.get(0).startsWith("step,tokens,learning_rate,loss,grad_norm,validation_loss"));
+        assertTrue(lines.get(0).startsWith("step,tokens,learning_rate,loss,grad_norm,eval_loss"));
         double first = Double.parseDouble(lines.get(1).split(",")[3]);
         assertTrue(first > Math.log(MODEL.vocabSize()) - 0.5, "starts near a uniform guess: " + first);
         assertFalse(lines.get(9).split(",")[5].isEmpty() == lines.get(10).split(",")[5].isEmpty(), "validation every 10 steps");
