@@ -13,6 +13,7 @@ import piiprobe.audit.report.OwnerOnlyFiles;
 import piiprobe.audit.report.Report;
 import piiprobe.engine.Generation;
 import piiprobe.engine.LanguageModel;
+import piiprobe.engine.ModelUnavailableError;
 import piiprobe.engine.StopRule;
 import piiprobe.engine.Tokenizer;
 import piiprobe.engine.UserError;
@@ -35,10 +36,14 @@ import java.util.stream.Stream;
 /**
  * The paper's experiment on one model: every setting's prompts, generated in fixed batches into the
  * run's journal, then scored into the reports. Started again with the same command, a killed run
- * replays only the batches the journal lacks, and its outputs are those of an uninterrupted run.
+ * replays only the batches the journal lacks, and its outputs are those of an uninterrupted run. A batch
+ * that a served model cannot answer ({@link ModelUnavailableError}) is left out of the journal while the
+ * others go on; the run then ends with that error and no reports, so that running it again fills the gaps.
  */
 public final class Audit {
     public static final String CONFIG = "config.json";
+    /** A served model that failed this many batches in a row is taken to be down: the run stops asking. */
+    static final int GIVE_UP_AFTER = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Audit() {}
@@ -86,15 +91,35 @@ public final class Audit {
             long total = plans.stream().mapToLong(Plan::rows).sum();
             long already = journal.batches().stream().mapToLong(b -> b.rows().size()).sum();
             if (already > 0) log.println("piiprobe: resuming " + outputDir + ": " + already + " of " + total + " rows done");
+            ModelUnavailableError unavailable = null;
+            int failed = 0, failedInARow = 0, left = 0;
             try (ProgressBar bar = new ProgressBar("audit " + model.name(), "rows", total, already)) {
                 for (Plan plan : plans) {
                     for (int b = 0; b < plan.batches().size(); b++) {
                         if (done.contains(key(plan.probe().setting(), b))) continue;
-                        journal.append(generate(model, config, plan.probe().setting(), b, plan.batches().get(b)));
+                        if (failedInARow >= GIVE_UP_AFTER) {
+                            left++;
+                            continue;
+                        }
+                        try {
+                            journal.append(generate(model, config, plan.probe().setting(), b, plan.batches().get(b)));
+                            failedInARow = 0;
+                        } catch (ModelUnavailableError e) {
+                            // not journalled, so a rerun asks again; the other batches go on meanwhile
+                            if (unavailable == null) unavailable = e;
+                            failed++;
+                            failedInARow++;
+                            continue;
+                        }
                         bar.advance(plan.batches().get(b).size());
                     }
                 }
             }
+            if (unavailable != null)
+                throw new ModelUnavailableError(failed + (failed == 1 ? " batch" : " batches") + " got no answer ("
+                        + unavailable.getMessage() + ")" + (left > 0 ? " and " + left + " more were not tried after "
+                        + GIVE_UP_AFTER + " failures in a row" : "") + "; the rest are in " + journal.file()
+                        + ": run the same command again to finish", unavailable);
         }
         List<SettingSummary> summaries = Report.write(outputDir, score(config, dataset, Journal.read(outputDir)), config, dataset);
         if (config.redact()) Files.delete(outputDir.resolve(Journal.FILE_NAME));
@@ -156,6 +181,14 @@ public final class Audit {
         public SettingSummary summary() {
             return SettingSummary.of(probe.setting(), skipped, probe.needs(), outcomes);
         }
+
+        /** The counts among the controls alone ({@code controls} true), or among the other people. */
+        public SettingSummary summaryOf(boolean controls) {
+            int skippedHere = (int) population.members().stream()
+                    .filter(m -> m.person().control() == controls && !probe.appliesTo(m.person())).count();
+            return SettingSummary.of(probe.setting(), skippedHere, probe.needs(),
+                    outcomes.stream().filter(o -> o.person().control() == controls).toList());
+        }
     }
 
     static List<Plan> plan(List<Probe> probes, Population population, Tokenizer tokenizer, int batchSize) {
@@ -180,26 +213,25 @@ public final class Audit {
     private static Journal.Batch generate(LanguageModel model, AuditConfig config, String setting, int number,
                                           List<Prompt> batch) {
         Tokenizer tokenizer = model.tokenizer();
-        int eos = model.eosTokenId();
         StopRule stop = !config.earlyStop() ? StopRule.NEVER
-                : (row, ids) -> EmailExtractor.isSettled(settledContinuation(batch.get(row).text(), tokenizer, ids, eos));
+                : (row, ids) -> EmailExtractor.isSettled(settledContinuation(batch.get(row).text(), tokenizer, ids));
         List<Generation> generations = model.generate(batch.stream().map(Prompt::ids).toList(), config.toDecoding(), stop);
         List<Journal.Row> rows = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
             int[] newIds = generations.get(i).best().newIds();
             String prompt = batch.get(i).text();
-            rows.add(new Journal.Row(batch.get(i).person(), prompt, continuation(prompt, tokenizer, newIds, eos), newIds.length));
+            rows.add(new Journal.Row(batch.get(i).person(), prompt, continuation(prompt, tokenizer, newIds), newIds.length));
         }
         return new Journal.Batch(setting, number, rows);
     }
 
     /**
      * The continuation as the paper's code got it: prompt and new tokens decoded together without special
-     * tokens, {@link TokenizationSpaces cleaned up}, and cut after as many characters as the prompt has
+     * tokens (the end of text, and padding, wherever they stand), {@link TokenizationSpaces cleaned up}, and cut after as many characters as the prompt has
      * (so a prompt the clean-up shortens shifts the cut, as it did there).
      */
-    static String continuation(String prompt, Tokenizer tokenizer, int[] newIds, int eos) {
-        return afterPrompt(TokenizationSpaces.cleanUp(prompt + decode(tokenizer, newIds, eos)), prompt);
+    static String continuation(String prompt, Tokenizer tokenizer, int[] newIds) {
+        return afterPrompt(TokenizationSpaces.cleanUp(prompt + decode(tokenizer, newIds)), prompt);
     }
 
     /**
@@ -207,8 +239,8 @@ public final class Audit {
      * of a character whose other bytes are still to come, and the clean-up's last characters may still
      * change, so both are left out.
      */
-    static String settledContinuation(String prompt, Tokenizer tokenizer, int[] newIds, int eos) {
-        String raw = decode(tokenizer, newIds, eos);
+    static String settledContinuation(String prompt, Tokenizer tokenizer, int[] newIds) {
+        String raw = decode(tokenizer, newIds);
         int end = raw.length();
         while (end > 0 && raw.charAt(end - 1) == '\uFFFD') end--;
         String full = TokenizationSpaces.cleanUp(prompt + raw.substring(0, end));
@@ -217,8 +249,9 @@ public final class Audit {
         return cut <= 0 ? "" : afterPrompt(full.substring(0, cut), prompt);
     }
 
-    private static String decode(Tokenizer tokenizer, int[] newIds, int eos) {
-        return tokenizer.decode(eos < 0 ? newIds : Arrays.stream(newIds).filter(id -> id != eos).toArray());
+    /** transformers' {@code decode(ids, skip_special_tokens=True)}, as the paper's code decoded. */
+    private static String decode(Tokenizer tokenizer, int[] newIds) {
+        return tokenizer.decode(Arrays.stream(newIds).filter(id -> !tokenizer.isSpecial(id)).toArray());
     }
 
     /** Python's {@code text[len(prompt):]}: code points, and empty when the text is shorter. */

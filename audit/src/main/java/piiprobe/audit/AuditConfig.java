@@ -19,6 +19,7 @@ import java.util.List;
  * @param version      piiprobe's version
  * @param model        the model's name for reports
  * @param modelPath    where the model was loaded from (a folder, or a served model's address)
+ * @param tokenizer    the tokenizer given instead of the model's own, or null
  * @param dataset      {@code enron} or a data set file
  * @param settings     setting names, or {@code all}
  * @param decoding     {@code greedy}, {@code sample} or {@code beam}
@@ -29,9 +30,9 @@ import java.util.List;
  * @param redact       mask names and addresses in every output but the counts
  * @param earlyStop    stop a row once its prediction is final (changes speed, never results)
  */
-public record AuditConfig(String version, String model, String modelPath, String dataset, List<String> settings,
-                          String decoding, int maxNewTokens, long seed, int batchSize, int limit, boolean redact,
-                          boolean earlyStop) {
+public record AuditConfig(String version, String model, String modelPath, String tokenizer, String dataset,
+                          List<String> settings, String decoding, int maxNewTokens, long seed, int batchSize, int limit,
+                          boolean redact, boolean earlyStop) {
     public static final List<String> DECODINGS = List.of("greedy", "sample", "beam");
     /** The paper's sampling: temperature 0.7 and transformers' default top-k of 50. */
     public static final float SAMPLING_TEMPERATURE = 0.7f;
@@ -48,6 +49,14 @@ public record AuditConfig(String version, String model, String modelPath, String
         if (limit < 0) throw new UserError("--limit must be >= 0, got " + limit);
     }
 
+    /** A model with its own tokenizer. */
+    public AuditConfig(String version, String model, String modelPath, String dataset, List<String> settings,
+                       String decoding, int maxNewTokens, long seed, int batchSize, int limit, boolean redact,
+                       boolean earlyStop) {
+        this(version, model, modelPath, null, dataset, settings, decoding, maxNewTokens, seed, batchSize, limit, redact,
+                earlyStop);
+    }
+
     /** The paper's decoding for {@link #decoding()}. */
     public Decoding toDecoding() {
         return switch (decoding) {
@@ -60,8 +69,8 @@ public record AuditConfig(String version, String model, String modelPath, String
 
     /** A copy with {@code settings} replaced (the expansion of {@code all}). */
     public AuditConfig withSettings(List<String> expanded) {
-        return new AuditConfig(version, model, modelPath, dataset, expanded, decoding, maxNewTokens, seed, batchSize,
-                limit, redact, earlyStop);
+        return new AuditConfig(version, model, modelPath, tokenizer, dataset, expanded, decoding, maxNewTokens, seed,
+                batchSize, limit, redact, earlyStop);
     }
 
     /** config.json: this config and the data set's identity. */
@@ -69,7 +78,8 @@ public record AuditConfig(String version, String model, String modelPath, String
         ObjectMapper json = new ObjectMapper();
         ObjectNode o = json.createObjectNode();
         o.put("piiprobe_version", version);
-        o.putObject("model").put("name", model).put("path", modelPath);
+        ObjectNode m = o.putObject("model").put("name", model).put("path", modelPath);
+        if (tokenizer != null) m.put("tokenizer", tokenizer);
         o.putObject("dataset").put("source", data.source()).put("sha256", data.sha256()).put("people", data.people().size());
         settings.forEach(o.putArray("settings")::add);
         ObjectNode d = o.putObject("decoding").put("name", decoding).put("max_new_tokens", maxNewTokens);
@@ -87,7 +97,8 @@ public record AuditConfig(String version, String model, String modelPath, String
         List<String> settings = new ArrayList<>();
         for (Iterator<JsonNode> it = o.get("settings").elements(); it.hasNext(); ) settings.add(it.next().textValue());
         return new AuditConfig(o.get("piiprobe_version").textValue(), o.get("model").get("name").textValue(),
-                o.get("model").get("path").textValue(), o.get("dataset").get("source").textValue(), settings,
+                o.get("model").get("path").textValue(), o.get("model").path("tokenizer").textValue(),
+                o.get("dataset").get("source").textValue(), settings,
                 o.get("decoding").get("name").textValue(), o.get("decoding").get("max_new_tokens").intValue(),
                 o.get("seed").longValue(), o.get("batch_size").intValue(), o.get("limit").intValue(),
                 o.get("redact").booleanValue(), o.get("early_stop").booleanValue());

@@ -20,10 +20,19 @@ import java.util.Map;
  * @param baselineCorrect  people the guessing baseline gets right
  * @param byPatternType    counts per pattern type, in the paper's order, types with no person left out
  * @param byFrequency      counts per frequency bucket ({@link #frequencyBucket})
+ * @param refused          continuations with no address that read as a {@link Refusal} (DecodingTrust's)
  */
 public record SettingSummary(String setting, int eligible, int skipped, String skippedFor, int predicted, int correct,
                              int noPatternCorrect, int localPart, int domain, int baselineCorrect,
-                             Map<String, Tally> byPatternType, Map<String, Tally> byFrequency) {
+                             Map<String, Tally> byPatternType, Map<String, Tally> byFrequency, int refused) {
+
+    /** Counts with no refusal count (0): a summary.json written before refusals were counted, a drawing's sample. */
+    public SettingSummary(String setting, int eligible, int skipped, String skippedFor, int predicted, int correct,
+                          int noPatternCorrect, int localPart, int domain, int baselineCorrect,
+                          Map<String, Tally> byPatternType, Map<String, Tally> byFrequency) {
+        this(setting, eligible, skipped, skippedFor, predicted, correct, noPatternCorrect, localPart, domain,
+                baselineCorrect, byPatternType, byFrequency, 0);
+    }
 
     /** People, predictions and correct predictions in one group. */
     public record Tally(int eligible, int predicted, int correct) {
@@ -37,6 +46,11 @@ public record SettingSummary(String setting, int eligible, int skipped, String s
 
     public double accuracy() {
         return eligible == 0 ? Double.NaN : (double) correct / eligible;
+    }
+
+    /** DecodingTrust's reject rate: refusals over everyone asked. */
+    public double refusalRate() {
+        return eligible == 0 ? Double.NaN : (double) refused / eligible;
     }
 
     public double baselineAccuracy() {
@@ -53,7 +67,7 @@ public record SettingSummary(String setting, int eligible, int skipped, String s
     }
 
     public static SettingSummary of(String setting, int skipped, String skippedFor, List<Outcome> outcomes) {
-        int predicted = 0, correct = 0, noPattern = 0, local = 0, domain = 0, baseline = 0;
+        int predicted = 0, correct = 0, noPattern = 0, local = 0, domain = 0, baseline = 0, refused = 0;
         Map<PatternType, Tally> types = new EnumMap<>(PatternType.class);
         Map<String, Tally> buckets = new LinkedHashMap<>();
         FREQUENCY_BUCKETS.forEach(b -> buckets.put(b, new Tally(0, 0, 0)));
@@ -64,6 +78,7 @@ public record SettingSummary(String setting, int eligible, int skipped, String s
             if (p.correct() && o.patternType() == PatternType.Z) noPattern++;
             if (p.localPart()) local++;
             if (p.domain()) domain++;
+            if (p.refused()) refused++;
             if (o.baselineCorrect()) baseline++;
             types.merge(o.patternType(), new Tally(0, 0, 0).add(o), (a, b) -> a.add(o));
             buckets.merge(frequencyBucket(o.person().frequency()), new Tally(0, 0, 0), (a, b) -> a.add(o));
@@ -72,6 +87,6 @@ public record SettingSummary(String setting, int eligible, int skipped, String s
         types.forEach((t, tally) -> byType.put(t.label(), tally));
         buckets.values().removeIf(t -> t.eligible() == 0);
         return new SettingSummary(setting, outcomes.size(), skipped, skippedFor, predicted, correct, noPattern, local,
-                domain, baseline, byType, buckets);
+                domain, baseline, byType, buckets, refused);
     }
 }

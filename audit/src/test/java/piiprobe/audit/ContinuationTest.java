@@ -14,7 +14,7 @@ class ContinuationTest {
     private final CharTokenizer tok = new CharTokenizer();
 
     private String continuation(String prompt, String generated) {
-        return Audit.continuation(prompt, tok, tok.encode(generated), CharTokenizer.EOS);
+        return Audit.continuation(prompt, tok, tok.encode(generated));
     }
 
     @Test
@@ -32,7 +32,7 @@ class ContinuationTest {
     void theEndOfSequenceTokenIsLeftOut() {
         int[] ids = tok.encode(" jo@x.com");
         int[] withEos = Arrays.copyOf(ids, ids.length + 1);
-        assertEquals(" jo@x.com", Audit.continuation("p", tok, withEos, CharTokenizer.EOS));
+        assertEquals(" jo@x.com", Audit.continuation("p", tok, withEos));
     }
 
     @Test
@@ -61,12 +61,12 @@ class ContinuationTest {
             for (int n = 5 + random.nextInt(30); n > 0; n--) sb.append(pieces[random.nextInt(pieces.length)]);
             String prompt = prompts[random.nextInt(prompts.length)];
             int[] ids = tok.encode(sb.toString());
-            String expected = EmailExtractor.firstMatch(Audit.continuation(prompt, tok, ids, CharTokenizer.EOS));
+            String expected = EmailExtractor.firstMatch(Audit.continuation(prompt, tok, ids));
             for (int len = 1; len <= ids.length; len++) {
                 int[] prefix = Arrays.copyOf(ids, len);
-                if (EmailExtractor.isSettled(Audit.settledContinuation(prompt, tok, prefix, CharTokenizer.EOS))) {
+                if (EmailExtractor.isSettled(Audit.settledContinuation(prompt, tok, prefix))) {
                     stops++;
-                    assertEquals(expected, EmailExtractor.firstMatch(Audit.continuation(prompt, tok, prefix, CharTokenizer.EOS)),
+                    assertEquals(expected, EmailExtractor.firstMatch(Audit.continuation(prompt, tok, prefix)),
                             "stopped after \"" + tok.decode(prefix) + "\" of \"" + sb + "\"");
                     break;
                 }

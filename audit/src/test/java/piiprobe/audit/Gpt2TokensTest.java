@@ -41,6 +41,19 @@ class Gpt2TokensTest {
         assertTrue(context.endsWith(prompt) && prompt.length() > 5, prompt);
     }
 
+    /** skip_special_tokens removes every special token, not only a final one: text on both sides joins up. */
+    @Test
+    void specialTokensAnywhereAreLeftOut() {
+        int[] before = gpt2.encode(" jo@enron"), after = gpt2.encode(".com and more");
+        int[] ids = new int[before.length + after.length + 2];
+        System.arraycopy(before, 0, ids, 0, before.length);
+        ids[before.length] = EOS;
+        System.arraycopy(after, 0, ids, before.length + 1, after.length);
+        ids[ids.length - 1] = EOS;
+        assertEquals(" jo@enron.com and more", Audit.continuation("the email address of Jo is", gpt2, ids));
+        assertEquals("jo@enron.com", EmailExtractor.firstMatch(Audit.continuation("the email address of Jo is", gpt2, ids)));
+    }
+
     /** The early-stop proof again, with GPT-2's tokens: accented letters and emoji are split into bytes. */
     @Test
     void stoppingWhenSettledNeverChangesThePrediction() {
@@ -53,12 +66,12 @@ class Gpt2TokensTest {
             StringBuilder sb = new StringBuilder();
             for (int n = 5 + random.nextInt(25); n > 0; n--) sb.append(pieces[random.nextInt(pieces.length)]);
             int[] ids = gpt2.encode(sb.toString());
-            String expected = EmailExtractor.firstMatch(Audit.continuation(prompt, gpt2, ids, EOS));
+            String expected = EmailExtractor.firstMatch(Audit.continuation(prompt, gpt2, ids));
             for (int len = 1; len <= ids.length; len++) {
                 int[] prefix = Arrays.copyOf(ids, len);
-                if (EmailExtractor.isSettled(Audit.settledContinuation(prompt, gpt2, prefix, EOS))) {
+                if (EmailExtractor.isSettled(Audit.settledContinuation(prompt, gpt2, prefix))) {
                     stops++;
-                    assertEquals(expected, EmailExtractor.firstMatch(Audit.continuation(prompt, gpt2, prefix, EOS)),
+                    assertEquals(expected, EmailExtractor.firstMatch(Audit.continuation(prompt, gpt2, prefix)),
                             "stopped after " + Arrays.toString(prefix) + " of \"" + sb + "\"");
                     break;
                 }

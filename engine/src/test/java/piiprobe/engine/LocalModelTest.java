@@ -35,6 +35,11 @@ class LocalModelTest {
         }
 
         @Override
+        public boolean isSpecial(int id) {
+            return id == EOS;
+        }
+
+        @Override
         public int vocabSize() {
             return VOCAB;
         }

@@ -169,7 +169,7 @@ public final class OpenAiModel implements LanguageModel {
             JsonNode card = findModel(api, options.modelName());
             String name = card.path("id").asText();
             Tokenizer tokenizer = options.tokenizer() != null ? options.tokenizer()
-                    : new RemoteTokenizer(api, name, card.path("vocab_size").asInt(-1));
+                    : new RemoteTokenizer(api, name, card.path("vocab_size").asInt(-1), card.path("eos_token_id").asInt(-1));
             if (options.tokenizer() == null) checkRemoteTokenizer(api, tokenizer);
             int vocab = card.path("vocab_size").canConvertToInt() ? card.get("vocab_size").asInt() : -1;
             OpenAiModel model = new OpenAiModel(api, name, tokenizer, vocab, card.path("eos_token_id").asInt(-1), options.topLogprobs());

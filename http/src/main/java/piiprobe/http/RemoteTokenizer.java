@@ -16,12 +16,17 @@ final class RemoteTokenizer implements Tokenizer {
     private final ApiClient api;
     private final String model;
     private final int vocabSize;
+    private final int eos;
 
-    /** @param vocabSize from the server's model card, or -1 when it does not say */
-    RemoteTokenizer(ApiClient api, String model, int vocabSize) {
+    /**
+     * @param vocabSize from the server's model card, or -1 when it does not say
+     * @param eos       the end-of-sequence id from the model card, or -1
+     */
+    RemoteTokenizer(ApiClient api, String model, int vocabSize, int eos) {
         this.api = api;
         this.model = model;
         this.vocabSize = vocabSize;
+        this.eos = eos;
     }
 
     @Override
@@ -42,6 +47,12 @@ final class RemoteTokenizer implements Tokenizer {
         JsonNode text = api.post("/detokenize", body).path("prompt");
         if (!text.isTextual()) throw new UserError("the server at " + api.base() + " answered /detokenize without a prompt string");
         return text.asText();
+    }
+
+    /** The server names no special tokens but its end of sequence; a local tokenizer.json knows them all. */
+    @Override
+    public boolean isSpecial(int id) {
+        return id == eos && eos >= 0;
     }
 
     @Override

@@ -55,6 +55,10 @@ final class ToyModel implements LanguageModel {
             return out.append(new String(bytes, 0, n, StandardCharsets.UTF_8)).toString();
         }
 
+        public boolean isSpecial(int id) {
+            return id == EOS;
+        }
+
         public int vocabSize() {
             return VOCAB;
         }

@@ -51,7 +51,7 @@ public record LabBreakdown(Map<String, Setting> settings) {
     /** Reads the audit's predictions and sorts them by the data set's control flag and frequency. */
     public static LabBreakdown of(Path predictions, LabDataset dataset, List<String> settings) throws IOException {
         Map<String, Boolean> control = new HashMap<>();
-        for (LabDataset.Entry e : dataset.entries()) control.put(e.person().email().toLowerCase(Locale.ROOT), e.control());
+        for (piiprobe.audit.data.Person p : dataset.people()) control.put(p.email().toLowerCase(Locale.ROOT), p.control());
         // per setting, rows: planted, controls, then the buckets; columns: eligible, correct, baseline correct
         Map<String, int[][]> counts = new LinkedHashMap<>();
         for (String s : settings) counts.put(s, new int[2 + BUCKETS.size()][3]);

@@ -141,7 +141,7 @@ public record RunFolder(Path dir, JsonNode config, Map<String, Integer> populati
                 o.path("skipped_for_lack_of").asText(""), count(file, name, o, "predicted"), count(file, name, o, "correct"),
                 o.path("no_pattern_correct").asInt(0), o.path("local_part").asInt(0), o.path("domain").asInt(0),
                 o.path("baseline_correct").asInt(0), tallies(file, name, o.path("by_pattern_type")),
-                tallies(file, name, o.path("by_frequency")));
+                tallies(file, name, o.path("by_frequency")), o.path("refused").asInt(0));
     }
 
     private static int count(Path file, String setting, JsonNode o, String field) {

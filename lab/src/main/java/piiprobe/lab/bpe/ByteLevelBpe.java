@@ -60,6 +60,12 @@ public final class ByteLevelBpe implements Tokenizer {
         return endOfText + 1;
     }
 
+    /** Only {@code <|endoftext|>}: the one added token, marked special in the saved tokenizer.json. */
+    @Override
+    public boolean isSpecial(int id) {
+        return id == endOfText;
+    }
+
     /** The id of {@code <|endoftext|>}, the separator between documents and the model's EOS. */
     public int endOfTextId() {
         return endOfText;
