@@ -10,6 +10,7 @@ import piiprobe.audit.SettingSummary;
 import piiprobe.audit.data.Datasets;
 import piiprobe.audit.report.HtmlReport;
 import piiprobe.audit.report.LossCurve;
+import piiprobe.audit.report.OwnerOnlyFiles;
 import piiprobe.audit.report.Report;
 import piiprobe.audit.report.RunFolder;
 import piiprobe.engine.LocalModel;
@@ -27,6 +28,7 @@ import piiprobe.lab.train.Trainer;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,16 +36,17 @@ import java.util.Locale;
 
 /**
  * The lab's whole job, in one folder: write a corpus with planted addresses, train a tokenizer and a
- * GPT-2 on it, save the model and the data set, audit the model, and break the audit down by what
- * only the lab knows (which people are controls, how often each address was trained on).
+ * GPT-2 on it, save the model and the data set (which marks the controls and gives each address's
+ * frequency in the corpus), and audit the model, whose summary splits planted people from controls
+ * and counts by frequency.
  *
- * <p>Folder layout: {@value #LAB_JSON} (the preset, sizes, timings and results), {@value #CORPUS},
+ * <p>Folder layout: {@value #LAB_JSON} (the preset, sizes and timings), {@value #CORPUS},
  * {@value #DATASET}, {@code model/} (a Hugging Face GPT-2 folder with its tokenizer),
- * {@code train/loss.csv}, {@code audit/} (the audit's outputs), {@value #SUMMARY} and
- * {@code report.html} (the audit's report with the training loss curve). Run again on
- * the same folder, a killed lab resumes: the corpus and tokenizer are rebuilt (seeded, so the same),
- * training continues from its last checkpoint or is skipped once the model is saved, and the audit
- * resumes from its journal.
+ * {@code train/loss.csv}, {@code audit/} (the audit's outputs, a copy of the loss curve among them, so
+ * that its report.html, and {@code piiprobe report} on that folder, draw it) and {@value #SUMMARY}
+ * (the lab's figures above the audit's tables). Run again on the same folder, a killed lab resumes:
+ * the corpus and tokenizer are rebuilt (seeded, so the same), training continues from its last
+ * checkpoint or is skipped once the model is saved, and the audit resumes from its journal.
  */
 public final class Lab {
     public static final String LAB_JSON = "lab.json";
@@ -63,11 +66,10 @@ public final class Lab {
      * What a lab run produced.
      *
      * @param training  the training run's figures (from {@value #LAB_JSON} when an earlier run trained the model)
-     * @param summaries the audit's summary per setting
-     * @param breakdown the same by control / planted and by trained frequency
-     * @param table     the summary tables as printed and written to {@value #SUMMARY}
+     * @param summaries the audit's summary per setting (planted people and controls apart: the audit's summary.json)
+     * @param table     the lab's figures and the audit's tables, as printed and written to {@value #SUMMARY}
      */
-    public record Result(Path dir, JsonNode training, List<SettingSummary> summaries, LabBreakdown breakdown, String table) {}
+    public record Result(Path dir, JsonNode training, List<SettingSummary> summaries, String table) {}
 
     /** Runs (or resumes) the lab in {@code dir}; progress goes to {@code log}. */
     public static Result run(LabPreset preset, Path dir, String version, PrintStream log) throws IOException {
@@ -135,14 +137,26 @@ public final class Lab {
         }
         if (summaries.isEmpty()) throw new IllegalStateException("the audit returned no summaries");
         lab.putObject("audit").put("seconds", seconds(t2));
-        LabBreakdown breakdown = LabBreakdown.of(dir.resolve(AUDIT).resolve(Report.PREDICTIONS), dataset, preset.settings());
-        String table = LabBreakdown.tables(summaries, breakdown, lab);
-        AtomicFiles.write(dir.resolve(SUMMARY), table.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        HtmlReport.write(List.of(RunFolder.read(dir.resolve(AUDIT)).withLossCurve(LossCurve.read(dir.resolve(TRAIN).resolve(Trainer.LOSS_CSV)))),
-                dir.resolve(HtmlReport.FILE), false);
-        lab.set("results", breakdown.toJson());
+        Path audit = dir.resolve(AUDIT);
+        // the audit's report draws the loss curve it finds in its folder: give it one and draw the report again
+        OwnerOnlyFiles.write(audit.resolve(LossCurve.FILE), Files.readAllBytes(dir.resolve(TRAIN).resolve(Trainer.LOSS_CSV)));
+        HtmlReport.write(List.of(RunFolder.read(audit)), audit.resolve(HtmlReport.FILE), false);
+        String table = header(lab) + "\n#" + Files.readString(audit.resolve(Report.SUMMARY_MD));  // the audit's title one level down
+        AtomicFiles.write(dir.resolve(SUMMARY), table.getBytes(StandardCharsets.UTF_8));
         writeLabJson(dir, lab);
-        return new Result(dir, lab.get("training"), summaries, breakdown, table);
+        log.println("lab: the report is " + audit.resolve(HtmlReport.FILE));
+        return new Result(dir, lab.get("training"), summaries, table);
+    }
+
+    /** The lab's figures: corpus, model and training. */
+    private static String header(JsonNode lab) {
+        JsonNode c = lab.get("corpus"), t = lab.get("training");
+        return String.format(Locale.ROOT, "# piiprobe lab: preset %s%n%n", lab.get("preset").get("name").asText())
+                + String.format(Locale.ROOT, "Corpus: %,d documents, %,d tokens; %,d people planted (%,d addresses), %,d controls never trained on.%n",
+                c.get("documents").asInt(), c.get("tokens").asInt(), c.get("planted").asInt(), c.get("occurrences").asInt(), c.get("controls").asInt())
+                + String.format(Locale.ROOT, "Model: GPT-2, %,d parameters, trained on %,d tokens in %.0f s (%,.0f tokens/s, %.1f GFLOP/s); final loss %.3f, held-out loss %.3f.%n",
+                t.get("parameters").asLong(), t.get("tokens").asLong(), t.get("seconds").asDouble(), t.get("tokens_per_second").asDouble(),
+                t.get("gflops_per_second").asDouble(), t.get("final_loss").asDouble(), t.get("final_validation_loss").asDouble());
     }
 
     /** lab.json of an earlier run in this folder if it was this preset's; a new one if there is none. */

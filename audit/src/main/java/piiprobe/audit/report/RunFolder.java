@@ -124,11 +124,6 @@ public record RunFolder(Path dir, JsonNode config, Map<String, Integer> populati
         return new RunFolder(dir, config, population, settings, extra, predictions.metrics(), predictions.leaks(), loss, groups);
     }
 
-    /** The same run with a loss curve kept elsewhere (the lab passes its own). */
-    public RunFolder withLossCurve(LossCurve curve) {
-        return new RunFolder(dir, config, population, settings, extraColumns, metrics, leaks, curve, groups);
-    }
-
     /** The model's name as the audit recorded it, or the folder's name. */
     public String modelName() {
         String name = config.path("model").path("name").asText("");
