@@ -8,12 +8,15 @@ import piiprobe.audit.Audit;
 import piiprobe.audit.AuditConfig;
 import piiprobe.audit.SettingSummary;
 import piiprobe.audit.data.Datasets;
+import piiprobe.audit.probe.Probe;
+import piiprobe.audit.probe.Settings;
 import piiprobe.audit.report.HtmlReport;
 import piiprobe.audit.report.LossCurve;
 import piiprobe.audit.report.OwnerOnlyFiles;
 import piiprobe.audit.report.Report;
 import piiprobe.audit.report.RunFolder;
 import piiprobe.engine.LocalModel;
+import piiprobe.engine.Tokenizer;
 import piiprobe.engine.UserError;
 import piiprobe.engine.kernel.Parallel;
 import piiprobe.lab.bpe.BpeTrainer;
@@ -98,6 +101,7 @@ public final class Lab {
         int[] tokens = bpe.encodeDocuments(corpus.documents()), heldOut = bpe.encodeDocuments(corpus.heldOutDocuments());
         log.printf(Locale.ROOT, "lab: tokenizer of %,d ids; %,d training tokens, %,d held-out tokens (%.1f s)%n",
                 bpe.vocabSize(), tokens.length, heldOut.length, seconds(t1));
+        checkPromptsFit(preset, dataset, bpe);
         lab.putObject("corpus").put("documents", corpus.documents().size()).put("characters", corpus.characters())
                 .put("planted", corpus.planted().size()).put("occurrences", corpus.occurrences().size())
                 .put("controls", corpus.controls().size()).put("tokens", tokens.length).put("held_out_tokens", heldOut.length)
@@ -157,6 +161,22 @@ public final class Lab {
                 + String.format(Locale.ROOT, "Model: GPT-2, %,d parameters, trained on %,d tokens in %.0f s (%,.0f tokens/s, %.1f GFLOP/s); final loss %.3f, held-out loss %.3f.%n",
                 t.get("parameters").asLong(), t.get("tokens").asLong(), t.get("seconds").asDouble(), t.get("tokens_per_second").asDouble(),
                 t.get("gflops_per_second").asDouble(), t.get("final_loss").asDouble(), t.get("final_validation_loss").asDouble());
+    }
+
+    /**
+     * Every setting's longest prompt, with the new tokens after it, must fit the model's positions: said
+     * now, not by the audit after training (a seed's corpus can make longer k-shot prompts than the preset's).
+     */
+    private static void checkPromptsFit(LabPreset preset, LabDataset dataset, Tokenizer tokenizer) {
+        for (String setting : preset.settings()) {
+            Probe probe = Settings.parseOne(setting);
+            int longest = dataset.people().stream().filter(probe::appliesTo)
+                    .mapToInt(p -> tokenizer.encode(probe.prompt(p, tokenizer)).length).max().orElse(0);
+            if (longest + MAX_NEW_TOKENS > preset.model().positions())
+                throw new UserError("preset " + preset.name() + ": " + setting + " prompts of up to " + longest + " tokens and "
+                        + MAX_NEW_TOKENS + " new tokens exceed the model's " + preset.model().positions()
+                        + " positions with this corpus; try another --seed");
+        }
     }
 
     /** lab.json of an earlier run in this folder if it was this preset's; a new one if there is none. */

@@ -1,7 +1,11 @@
 package piiprobe.lab;
 
 import org.junit.jupiter.api.Test;
+import piiprobe.audit.probe.ContextProbe;
+import piiprobe.audit.probe.Settings;
 import piiprobe.engine.UserError;
+
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,8 +26,12 @@ class LabPresetTest {
             LabPreset p = LabPreset.named(name);
             assertEquals(p.vocabSize(), p.model().vocabSize(), name);
             assertEquals(p.model().positions(), p.training().seq(), name + " trains on every position it has");
-            assertTrue(p.model().positions() >= 100 + 100, name + ": context-100 plus 100 new tokens fit");
+            for (String setting : p.settings())
+                if (Settings.parseOne(setting) instanceof ContextProbe c)
+                    assertTrue(c.k() + 100 <= p.model().positions(), name + ": " + setting + " plus 100 new tokens fit");
         }
+        assertTrue(LabPreset.named(LabPreset.DEFAULT).settings().containsAll(List.of("context-200", "five-shot", "five-shot-non-domain")),
+                "the default preset runs every setting of the paper");
     }
 
     @Test

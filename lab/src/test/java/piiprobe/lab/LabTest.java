@@ -10,6 +10,8 @@ import piiprobe.audit.report.LossCurve;
 import piiprobe.audit.report.Report;
 import piiprobe.audit.report.RunFolder;
 import piiprobe.engine.UserError;
+import piiprobe.lab.train.Gpt2Config;
+import piiprobe.lab.train.TrainConfig;
 import piiprobe.lab.train.TrainableGpt2;
 
 import java.io.ByteArrayOutputStream;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,6 +117,20 @@ class LabTest {
         Lab.Result again = Lab.run(LabPreset.named("ci"), dir, "test", new PrintStream(log, true, StandardCharsets.UTF_8));
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("is trained already"), log.toString(StandardCharsets.UTF_8));
         assertEquals(result.table(), again.table());
+    }
+
+    @Test
+    void promptsTooLongForTheModelAreRefusedBeforeTraining(@TempDir Path other) {
+        LabPreset ci = LabPreset.named("ci");
+        TrainConfig t = ci.training();
+        LabPreset small = new LabPreset("small", ci.corpus(), ci.vocabSize(), new Gpt2Config(ci.vocabSize(), 160, 128, 2, 4),
+                new TrainConfig(t.steps(), t.batchSize(), 160, t.learningRate(), t.minLearningRate(), t.warmupSteps(), t.weightDecay(),
+                        t.beta1(), t.beta2(), t.eps(), t.gradClip(), t.seed(), t.evalEvery(), t.checkpointSeconds()),
+                List.of("zero-shot-a", "context-100"));
+        UserError e = assertThrows(UserError.class, () -> Lab.run(small, other, "test", System.err));
+        assertEquals("preset small: context-100 prompts of up to 100 tokens and 100 new tokens exceed the model's 160 positions "
+                + "with this corpus; try another --seed", e.getMessage());
+        assertFalse(Files.exists(other.resolve(Lab.TRAIN)), "no training began");
     }
 
     @Test
