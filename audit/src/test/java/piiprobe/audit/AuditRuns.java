@@ -50,6 +50,21 @@ public final class AuditRuns {
         return file;
     }
 
+    /** {@code dataset} with every {@code n}th person made a control: held out of training, so never seen (frequency 0). */
+    public static Path withControls(Path dataset, int n, Path out) throws IOException {
+        List<Person> people = new ArrayList<>();
+        List<Person> all = Datasets.load(dataset.toString()).people();
+        for (int i = 0; i < all.size(); i++) {
+            Person p = all.get(i);
+            boolean control = i % n == n - 1;
+            people.add(new Person(p.name(), p.email(), control ? 0 : p.frequency(), p.context(), p.shots(), control));
+        }
+        StringWriter w = new StringWriter();
+        Datasets.writeJsonl(w, people);
+        Files.writeString(out, w.toString());
+        return out;
+    }
+
     /**
      * {@code dataset} with every person and support renamed to made-up words and given a made-up address
      * (same structure, frequencies and domains shared as before): a run on it shows what a page says
@@ -129,7 +144,8 @@ public final class AuditRuns {
         double u = (prompt.hashCode() * 0x9E3779B97F4A7C15L >>> 11) / (double) (1L << 53);  // fixed per prompt
         double seen = Math.log10(2 + Math.max(0, p.frequency()));
         boolean memorization = prompt.endsWith(" <");
-        double leak = memorization ? Math.min(0.95, skill * (0.05 + 0.12 * seen)) : Math.min(0.4, skill * 0.004 * seen);
+        // a control's address was never trained on: the model can only guess it
+        double leak = p.control() ? 0 : memorization ? Math.min(0.95, skill * (0.05 + 0.12 * seen)) : Math.min(0.4, skill * 0.004 * seen);
         if (u < leak) return (memorization ? "" : " ") + p.email() + "> wrote: thanks, and more text follows here";
         List<String> words = p.nameWords();
         String domain = p.email().substring(p.email().indexOf('@') + 1);

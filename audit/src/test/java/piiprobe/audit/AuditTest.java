@@ -136,9 +136,10 @@ class AuditTest {
         assertEquals("a context", context.get("skipped_for_lack_of").textValue());
         assertEquals(1, context.get("correct").intValue());
 
-        // breakdowns: Ann is b1 with frequency 120
+        // breakdowns: Ann is b1 with frequency 120; the buckets' rule is written beside them
+        assertEquals(SettingSummary.FREQUENCY_BUCKETS, summary.get("frequency_buckets").textValue());
         assertEquals(1, zero.get("by_pattern_type").get("b1").get("correct").intValue());
-        assertEquals(1, zero.get("by_frequency").get("100-999").get("correct").intValue());
+        assertEquals(1, zero.get("by_frequency").get("64-127").get("correct").intValue());
         assertEquals(1, zero.get("by_frequency").get("unknown").get("eligible").intValue());  // Di
 
         // predictions.jsonl: one line per person per setting, with the fields

@@ -146,7 +146,7 @@ class EndToEndTest {
         assertEquals(2, s.get("context-50").get("skipped").intValue());
         assertEquals(List.of(3, 2, 1, 1, 1, 1, 2), counts(s.get("context-50").get("planted")));  // Ann, Jeff, Karen
         assertEquals(List.of(2, 2, 0, 0, 0, 1, 1), counts(s.get("context-50").get("control")));  // Cy, Sue
-        assertEquals(1, s.get("zero-shot-c").get("by_frequency").get("10-99").get("correct").intValue());
+        assertEquals(1, s.get("zero-shot-c").get("by_frequency").get("8-15").get("correct").intValue());
         assertEquals(1, s.get("context-50").get("by_pattern_type").get("z").get("correct").intValue());
 
         JsonNode config = JSON.readTree(run.resolve(Audit.CONFIG).toFile());

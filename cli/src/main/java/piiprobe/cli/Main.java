@@ -10,8 +10,8 @@ import java.io.PrintWriter;
 /** Entry point: wires the subcommands and turns user errors into one line and a non-zero exit. */
 @Command(name = "piiprobe", mixinStandardHelpOptions = true, version = "piiprobe " + Main.VERSION,
         description = "Measures whether a language model leaks personal information from its training data.",
-        subcommands = {AuditCommand.class, GenerateCommand.class, LogprobsCommand.class, BenchCommand.class, ScoreCommand.class,
-                ServeCommand.class, HttpBenchCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LabCommand.class, AuditCommand.class, GenerateCommand.class, LogprobsCommand.class, BenchCommand.class,
+                ScoreCommand.class, ServeCommand.class, HttpBenchCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static final String VERSION = "0.1.0";
 

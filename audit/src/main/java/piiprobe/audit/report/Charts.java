@@ -129,6 +129,28 @@ final class Charts {
                         + "guessing baseline on the same people, which knows no model.", plot, true);
     }
 
+    /** Per setting, the planted people's accuracy, the controls', and the guessing baseline's on the controls. */
+    static Chart plantedAndControls(String id, Map<String, RunFolder.Groups> groups) {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        List<Double> values = new ArrayList<>();
+        groups.forEach((setting, g) -> {
+            double planted = g.planted().accuracy(), control = g.control().accuracy(), guess = g.control().baselineAccuracy();
+            data.addValue(Double.isNaN(planted) ? null : planted, "planted (in the training data)", setting);
+            data.addValue(Double.isNaN(control) ? null : control, "controls (held out of it)", setting);
+            data.addValue(Double.isNaN(guess) ? null : guess, "baseline on the controls", setting);
+            values.addAll(List.of(planted, control, guess));
+        });
+        BarRenderer bars = new BarRenderer();
+        styleBars(bars);
+        bars.setSeriesPaint(0, RUNS[0]);
+        bars.setSeriesPaint(1, RUNS[6]);
+        bars.setSeriesPaint(2, BASELINE);
+        CategoryPlot plot = categoryPlot(data, bars, "accuracy", maxOf(values), groups.size());
+        return drawn(id, "Planted people and controls",
+                "Accuracy on the people whose address is in the training data and on the controls, held out of it; "
+                        + "the grey bar is the guessing baseline on the controls, the bar they should not clear.", plot, true);
+    }
+
     /**
      * Accuracy per group (frequency bucket or pattern type) for the given settings: lines when the groups
      * are ordered, bars when not. A group is drawn for a setting that asked at least {@link Findings#SMALL_GROUP}

@@ -59,6 +59,38 @@ final class Findings {
         return out;
     }
 
+    /**
+     * Planted people against controls (held out of the training data): memorization should need the training
+     * data, and on controls the model should do no better than a guess from the name. Empty without controls.
+     */
+    static List<String> controls(Map<String, RunFolder.Groups> groups) {
+        List<String> out = new ArrayList<>();
+        List<RunFolder.Groups> asked = groups.values().stream()
+                .filter(g -> g.planted().eligible() > 0 && g.control().eligible() > 0).toList();
+        if (asked.isEmpty()) return out;
+        List<SettingSummary> planted = asked.stream().map(RunFolder.Groups::planted).toList();
+        SettingSummary best = SettingKind.MEMORIZATION.best(planted).or(() -> SettingKind.ASSOCIATION.best(planted)).orElseThrow();
+        SettingSummary control = groups.get(best.setting()).control();
+        String both = "in " + best.setting() + ", " + people(rate(best)) + " in the training data against " + people(rate(control))
+                + " held out of it";
+        if (rate(best).above(rate(control)))
+            out.add("Planted people leak, controls do not: " + both + ". What the model produces it learned from the training data.");
+        else
+            out.add("Planted people and controls are within chance of each other: " + both + ".");
+        List<String> beyondGuessing = asked.stream().filter(g -> rate(g.control()).above(baseline(g.control())))
+                .map(g -> g.control().setting() + " " + rate(g.control()).percent() + " against " + baseline(g.control()).percent()).toList();
+        SettingSummary closest = asked.stream().map(RunFolder.Groups::control)
+                .max(Comparator.comparingDouble(c -> c.accuracy() - c.baselineAccuracy())).orElseThrow();
+        if (beyondGuessing.isEmpty())
+            out.add("On the controls the model does no better than a guess from the name in any setting (closest: "
+                    + closest.setting() + ", " + rate(closest).percent() + " against the guess's " + baseline(closest).percent()
+                    + "): it knows nothing of people it was not trained on.");
+        else
+            out.add("On the controls the model beats a guess from the name (" + String.join("; ", beyondGuessing) + "): it knows "
+                    + "addresses it should never have seen, so the controls were not held out of everything it learned from.");
+        return out;
+    }
+
     private static Optional<String> fewPeople(List<SettingSummary> asked) {
         int fewest = asked.stream().mapToInt(SettingSummary::eligible).min().orElseThrow();
         return fewest >= FEW_PEOPLE ? Optional.empty() : Optional.of("Only " + fewest + " people were asked in "
@@ -172,6 +204,7 @@ final class Findings {
     }
 
     private static String words(String bucket) {
+        if (bucket.equals("1")) return "once";
         return (bucket.endsWith("+") ? bucket.substring(0, bucket.length() - 1) + " or more" : bucket.replace("-", " to ")) + " times";
     }
 

@@ -69,7 +69,7 @@ public final class HtmlReport {
         if (single) {
             cards(page, first.settings());
             page.html.append("<section id=\"reading\"><h2>What the numbers say</h2>\n");
-            list(page, Findings.of(first.settings()));
+            list(page, reading(first));
             page.html.append("</section>\n");
             run(page, first, "", redact, false);
         } else {
@@ -77,7 +77,7 @@ public final class HtmlReport {
             for (int r = 0; r < runs.size(); r++) {
                 page.html.append("<section class=\"run\" id=\"run-").append(r + 1).append("\"><h2>Run ").append(r + 1).append(": ")
                         .append(esc(labels.get(r))).append("</h2>\n<p class=\"sub\">").append(esc(runLine(runs.get(r)))).append("</p>\n");
-                list(page, Findings.of(runs.get(r).settings()));
+                list(page, reading(runs.get(r)));
                 run(page, runs.get(r), "run" + (r + 1) + "-", redact, true);
                 page.html.append("</section>\n");
             }
@@ -87,6 +87,12 @@ public final class HtmlReport {
     }
 
     // ---- sections ----
+
+    private static List<String> reading(RunFolder run) {
+        List<String> out = new ArrayList<>(Findings.of(run.settings()));
+        out.addAll(Findings.controls(run.groups()));
+        return out;
+    }
 
     private static void cards(Page page, List<SettingSummary> settings) {
         Optional<SettingSummary> memo = SettingKind.MEMORIZATION.best(settings), assoc = SettingKind.ASSOCIATION.best(settings);
@@ -160,6 +166,13 @@ public final class HtmlReport {
         summaryTable(page, settings);
         page.html.append("</section>\n");
 
+        if (!run.groups().isEmpty()) {
+            page.html.append("<section><").append(h).append(">Planted people and controls</").append(h).append(">\n");
+            groupsTable(page, run.groups());
+            figures(page, List.of(Charts.plantedAndControls(idPrefix + "planted-and-controls", run.groups())));
+            page.html.append("</section>\n");
+        }
+
         page.html.append("<section><").append(h).append(">Charts</").append(h).append(">\n");
         List<String> notes = new ArrayList<>();
         List<Charts.Chart> charts = charts(run, idPrefix, names, notes);
@@ -169,9 +182,8 @@ public final class HtmlReport {
         page.html.append("</section>\n");
 
         page.html.append("<section><").append(h).append(">Breakdowns</").append(h).append(">\n");
-        List<String> buckets = SettingSummary.FREQUENCY_BUCKETS;
-        breakdown(page, "By how often the address occurs in the training data (correct / asked)", "frequency", settings, buckets,
-                SettingSummary::byFrequency);
+        breakdown(page, "By how often the address occurs in the training data (correct / asked)", "frequency", settings,
+                SettingSummary.frequencyBuckets(settings), SettingSummary::byFrequency);
         breakdown(page, "By pattern type of the address (correct / asked)", "pattern type", settings,
                 Arrays.stream(PatternType.values()).map(PatternType::label).toList(), SettingSummary::byPatternType);
         extraColumns(page, run.extraColumns());
@@ -194,7 +206,7 @@ public final class HtmlReport {
             charts.add(Charts.accuracyBySetting(idPrefix + "accuracy-by-setting", settings));
             List<SettingSummary> shown = SettingKind.shown(settings);
             String note = shown.size() < settings.stream().filter(s -> s.eligible() > 0).count() ? " " + ALL_IN_TABLES : "";
-            List<String> known = SettingSummary.FREQUENCY_BUCKETS.stream().filter(b -> !b.equals("unknown")).toList();
+            List<String> known = SettingSummary.frequencyBuckets(settings).stream().filter(b -> !b.equals("unknown")).toList();
             if (shown.stream().noneMatch(s -> s.correct() > 0)) {
                 notes.add("No address was produced correctly" + (note.isEmpty() ? "" : " in the settings drawn")
                         + ", so accuracy by frequency and by pattern type is zero throughout: the tables below give the counts.");
@@ -286,6 +298,30 @@ public final class HtmlReport {
         List<String> skips = settings.stream().filter(s -> s.skipped() > 0)
                 .map(s -> s.setting() + " skipped " + fmt(s.skipped()) + " people for lack of " + s.skippedFor()).toList();
         if (!skips.isEmpty()) page.html.append("<p class=\"note\">").append(esc(String.join("; ", skips))).append(".</p>\n");
+    }
+
+    /** Each setting's accuracy on the planted people and on the controls, each with its interval and baseline. */
+    private static void groupsTable(Page page, Map<String, RunFolder.Groups> groups) {
+        page.html.append("<div class=\"table\"><table class=\"groups\"><thead><tr><th rowspan=\"2\">setting</th>"
+                + "<th colspan=\"4\">planted: in the training data</th><th colspan=\"4\">controls: held out of it</th></tr><tr>");
+        for (int i = 0; i < 2; i++)
+            page.html.append("<th class=\"n\">correct / asked</th><th class=\"n\">accuracy</th><th class=\"n\">95% interval</th>"
+                    + "<th class=\"n\">baseline</th>");
+        page.html.append("</tr></thead>\n<tbody>\n");
+        groups.forEach((setting, g) -> {
+            page.html.append("<tr><td class=\"setting ").append(SettingKind.of(setting).label).append("\">").append(esc(setting)).append("</td>");
+            for (SettingSummary s : List.of(g.planted(), g.control())) {
+                Proportion p = Findings.rate(s);
+                cells(page, fmt(s.correct()) + " / " + fmt(s.eligible()));
+                page.html.append("<td class=\"n acc\">").append(p.percent()).append("</td>");
+                cells(page, s.eligible() == 0 ? "" : Proportion.percent(p.low()) + " – " + Proportion.percent(p.high()),
+                        Findings.baseline(s).percent());
+            }
+            page.html.append("</tr>\n");
+        });
+        page.html.append("</tbody></table></div>\n<p class=\"note\">Controls are people of the data set held out of the "
+                + "model's training data: whatever the model gets right about them it did not learn from their address, so "
+                + "the guessing baseline on them is the bar it should not clear.</p>\n");
     }
 
     private static void cells(Page page, String... values) {

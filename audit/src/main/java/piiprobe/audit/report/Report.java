@@ -117,6 +117,7 @@ public final class Report {
         root.put("model", config.model());
         root.put("dataset", config.dataset());
         root.put("decoding", config.decoding());
+        root.put("frequency_buckets", SettingSummary.FREQUENCY_BUCKETS);
         if (population != null) {
             ObjectNode p = root.putObject("population").put("people", population.people())
                     .put("audited", population.members().size()).put("long_names", population.longNames())
@@ -205,8 +206,8 @@ public final class Report {
                         control.eligible(), control.correct(), percent(control.accuracy()), percent(control.baselineAccuracy())));
             }
         }
-        md.append("\nCorrect / eligible by frequency of the address in the training data:\n\n");
-        breakdown(md, summaries, SettingSummary.FREQUENCY_BUCKETS, SettingSummary::byFrequency);
+        md.append("\nCorrect / eligible by occurrences of the address in the training data (buckets by powers of two; 0: never):\n\n");
+        breakdown(md, summaries, SettingSummary.frequencyBuckets(summaries), SettingSummary::byFrequency);
         md.append("\nCorrect / eligible by pattern type of the address:\n\n");
         List<String> types = Arrays.stream(PatternType.values()).map(PatternType::label).toList();
         breakdown(md, summaries, types, SettingSummary::byPatternType);

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -36,15 +37,23 @@ import java.util.Set;
  * @param leaks        people whose true address some setting produced, most settings first; empty for a
  *                     redacted run
  * @param loss         the training loss curve, or null
+ * @param groups       per setting, its counts for the planted people and for the controls apart, when the
+ *                     data set marks controls (summary.json's {@code planted} and {@code control}); else empty
  */
 public record RunFolder(Path dir, JsonNode config, Map<String, Integer> population, List<SettingSummary> settings,
                         Map<String, Map<String, Double>> extraColumns, Map<String, PersonMetrics> metrics,
-                        List<Leak> leaks, LossCurve loss) {
+                        List<Leak> leaks, LossCurve loss, Map<String, Groups> groups) {
 
     /** The summary.json fields of a setting that the paper's table shows; other numbers are extra columns. */
     private static final Set<String> TABLE_FIELDS = Set.of("eligible", "skipped", "predicted", "correct", "accuracy",
             "no_pattern_correct", "local_part", "domain", "baseline_correct", "baseline_accuracy");
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * One setting counted for the people in the training data (planted) and for those held out of it
+     * (controls), each with the guessing baseline on its own people.
+     */
+    public record Groups(SettingSummary planted, SettingSummary control) {}
 
     /** A person whose address leaked: in which settings, how often the address occurs in training, its pattern. */
     public record Leak(String name, String email, int frequency, String patternType, List<String> settings) {}
@@ -64,6 +73,7 @@ public record RunFolder(Path dir, JsonNode config, Map<String, Integer> populati
         population = Map.copyOf(population);
         settings = List.copyOf(settings);
         leaks = List.copyOf(leaks);
+        groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
     }
 
     /** Reads the run in {@code dir}; a user error names the folder or file and what is wrong with it. */
@@ -87,9 +97,18 @@ public record RunFolder(Path dir, JsonNode config, Map<String, Integer> populati
         if (settingsNode == null || !settingsNode.isObject()) throw new UserError(summaryFile + ": no \"settings\" object");
         List<SettingSummary> settings = new ArrayList<>();
         Map<String, Map<String, Double>> extra = new LinkedHashMap<>();
+        Map<String, Groups> groups = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = settingsNode.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            settings.add(setting(summaryFile, e.getKey(), e.getValue()));
+            settings.add(setting(summaryFile, e.getKey(), "", e.getValue()));
+            JsonNode planted = e.getValue().get("planted"), control = e.getValue().get("control");
+            if (planted != null || control != null) {
+                if (planted == null || control == null)
+                    throw new UserError(summaryFile + ": setting " + e.getKey() + " has \"" + (planted == null ? "control" : "planted")
+                            + "\" counts without \"" + (planted == null ? "planted" : "control") + "\"");
+                groups.put(e.getKey(), new Groups(setting(summaryFile, e.getKey(), "planted", planted),
+                        setting(summaryFile, e.getKey(), "control", control)));
+            }
             Map<String, Double> columns = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> f = e.getValue().fields(); f.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = f.next();
@@ -102,12 +121,7 @@ public record RunFolder(Path dir, JsonNode config, Map<String, Integer> populati
         Predictions predictions = Predictions.read(dir.resolve(Report.PREDICTIONS), !redacted);
         Path lossFile = dir.resolve(LossCurve.FILE);
         LossCurve loss = Files.exists(lossFile) ? LossCurve.read(lossFile) : null;
-        return new RunFolder(dir, config, population, settings, extra, predictions.metrics(), predictions.leaks(), loss);
-    }
-
-    /** The same run with a loss curve kept elsewhere (the lab passes its own). */
-    public RunFolder withLossCurve(LossCurve curve) {
-        return new RunFolder(dir, config, population, settings, extraColumns, metrics, leaks, curve);
+        return new RunFolder(dir, config, population, settings, extra, predictions.metrics(), predictions.leaks(), loss, groups);
     }
 
     /** The model's name as the audit recorded it, or the folder's name. */
@@ -131,17 +145,19 @@ public record RunFolder(Path dir, JsonNode config, Map<String, Integer> populati
         return config.path("redact").asBoolean(false);
     }
 
-    private static SettingSummary setting(Path file, String name, JsonNode o) {
+    /** A setting's counts, or one group's ({@code group} names it: "planted", "control"; "" for everyone). */
+    private static SettingSummary setting(Path file, String name, String group, JsonNode o) {
         try {
             Settings.parseOne(name);  // the report tells settings apart by their probe
         } catch (UserError e) {
             throw new UserError(file + ": unknown setting \"" + name + "\" (written by another version of piiprobe?)");
         }
-        return new SettingSummary(name, count(file, name, o, "eligible"), o.path("skipped").asInt(0),
-                o.path("skipped_for_lack_of").asText(""), count(file, name, o, "predicted"), count(file, name, o, "correct"),
+        String where = group.isEmpty() ? name : name + "." + group;
+        return new SettingSummary(name, count(file, where, o, "eligible"), o.path("skipped").asInt(0),
+                o.path("skipped_for_lack_of").asText(""), count(file, where, o, "predicted"), count(file, where, o, "correct"),
                 o.path("no_pattern_correct").asInt(0), o.path("local_part").asInt(0), o.path("domain").asInt(0),
-                o.path("baseline_correct").asInt(0), tallies(file, name, o.path("by_pattern_type")),
-                tallies(file, name, o.path("by_frequency")), o.path("refused").asInt(0));
+                o.path("baseline_correct").asInt(0), tallies(file, where, o.path("by_pattern_type")),
+                tallies(file, where, o.path("by_frequency")), o.path("refused").asInt(0));
     }
 
     private static int count(Path file, String setting, JsonNode o, String field) {

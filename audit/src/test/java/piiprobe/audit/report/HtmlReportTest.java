@@ -180,6 +180,46 @@ class HtmlReportTest {
     }
 
     @Test
+    void controlsAreDrawnApartFromThePlantedPeople() throws IOException {
+        Path data = AuditRuns.withControls(AuditRuns.enronSample(dir, 500), 5, dir.resolve("with-controls.jsonl"));
+        Path run = AuditRuns.run(data, dir.resolve("run"), "context-100,zero-shot-a", false, "lab", 120_000, 1.0);
+        RunFolder folder = RunFolder.read(run);
+        var settings = JSON.readTree(run.resolve(Report.SUMMARY_JSON).toFile()).get("settings");
+        assertEquals(List.of("context-100", "zero-shot-a"), List.copyOf(folder.groups().keySet()));
+        folder.groups().forEach((setting, g) -> {
+            for (var group : List.of(java.util.Map.entry("planted", g.planted()), java.util.Map.entry("control", g.control()))) {
+                var counts = settings.get(setting).get(group.getKey());
+                assertEquals(counts.get("eligible").intValue(), group.getValue().eligible(), setting + "." + group.getKey());
+                assertEquals(counts.get("correct").intValue(), group.getValue().correct(), setting + "." + group.getKey());
+                assertEquals(counts.get("baseline_correct").intValue(), group.getValue().baselineCorrect(), setting + "." + group.getKey());
+            }
+        });
+        assertEquals(100, folder.groups().get("context-100").control().eligible());
+        assertEquals(0, folder.groups().get("context-100").control().correct());  // the scripted model only guesses at controls
+
+        String page = HtmlReport.render(List.of(folder), false);
+        assertTrue(chartIds(page).contains("planted-and-controls"), chartIds(page).toString());
+        assertTrue(page.contains("<table class=\"groups\">"), "table");
+        var planted = folder.groups().get("context-100").planted();
+        assertTrue(page.contains(HtmlReport.esc("Planted people leak, controls do not: in context-100, " + planted.correct() + " of "
+                + planted.eligible() + " people")), "reading");
+        assertTrue(page.contains("On the controls the model does no better than a guess from the name in any setting"), "reading");
+        assertSelfContained(page);
+        assertFalse(HtmlReport.render(List.of(RunFolder.read(enronRun)), false).contains("planted-and-controls"), "a run without controls");
+
+        ObjectNode summary = (ObjectNode) JSON.readTree(run.resolve(Report.SUMMARY_JSON).toFile());
+        ((ObjectNode) summary.get("settings").get("zero-shot-a")).remove("control");
+        Files.writeString(run.resolve(Report.SUMMARY_JSON), summary.toString());
+        UserError e = assertThrows(UserError.class, () -> RunFolder.read(run));
+        assertEquals(run.resolve(Report.SUMMARY_JSON) + ": setting zero-shot-a has \"planted\" counts without \"control\"", e.getMessage());
+        ((ObjectNode) summary.get("settings").get("zero-shot-a").get("planted")).remove("eligible");
+        ((ObjectNode) summary.get("settings").get("zero-shot-a")).set("control", summary.get("settings").get("context-100").get("control"));
+        Files.writeString(run.resolve(Report.SUMMARY_JSON), summary.toString());
+        e = assertThrows(UserError.class, () -> RunFolder.read(run));
+        assertEquals(run.resolve(Report.SUMMARY_JSON) + ": setting zero-shot-a.planted lacks a count \"eligible\"", e.getMessage());
+    }
+
+    @Test
     void severalRunsAreComparedBySizeWhenEachKnowsIt() throws IOException {
         Path data = AuditRuns.enronSample(dir, 150);
         Path small = AuditRuns.run(data, dir.resolve("s"), "zero-shot-a,context-50", false, "small", 125_000_000, 0.3);
