@@ -12,7 +12,7 @@ import piiprobe.audit.metrics.ProbabilityMetrics;
 import piiprobe.audit.probe.Probe;
 import piiprobe.audit.probe.Settings;
 import piiprobe.audit.probe.TokenizationSpaces;
-import piiprobe.audit.report.OwnerOnlyFiles;
+import piiprobe.engine.util.OwnerOnlyFiles;
 import piiprobe.audit.report.Report;
 import piiprobe.engine.Generation;
 import piiprobe.engine.LanguageModel;

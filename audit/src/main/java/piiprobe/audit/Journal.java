@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import piiprobe.audit.metrics.PersonMetrics;
-import piiprobe.audit.report.OwnerOnlyFiles;
+import piiprobe.engine.util.OwnerOnlyFiles;
 import piiprobe.engine.UserError;
 
 import java.io.IOException;
@@ -59,10 +59,7 @@ public final class Journal implements AutoCloseable {
     /** Opens (creating it owner-only if absent) the journal in {@code runDir} for appending. */
     public static Journal open(Path runDir) throws IOException {
         Path file = runDir.resolve(FILE_NAME);
-        if (!Files.exists(file)) {
-            OwnerOnlyFiles.createFile(file);
-            OwnerOnlyFiles.syncDirectory(runDir.toAbsolutePath());
-        }
+        if (!Files.exists(file)) OwnerOnlyFiles.createFile(file);
         List<Batch> batches = new ArrayList<>();
         long good = readInto(file, batches);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);

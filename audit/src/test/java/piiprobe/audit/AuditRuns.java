@@ -7,7 +7,7 @@ import piiprobe.audit.data.Datasets;
 import piiprobe.audit.data.Person;
 import piiprobe.audit.data.Population;
 import piiprobe.audit.report.LossCurve;
-import piiprobe.audit.report.OwnerOnlyFiles;
+import piiprobe.engine.util.OwnerOnlyFiles;
 import piiprobe.audit.report.Report;
 
 import java.io.ByteArrayOutputStream;

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import piiprobe.audit.data.Datasets;
 import piiprobe.audit.data.Person;
 import piiprobe.audit.report.HtmlReport;
-import piiprobe.audit.report.OwnerOnlyFiles;
+import piiprobe.engine.util.OwnerOnlyFiles;
 import piiprobe.audit.report.Report;
 import piiprobe.engine.Decoding;
 import piiprobe.engine.Generation;

@@ -1,5 +1,6 @@
 package piiprobe.lab;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -12,7 +13,7 @@ import piiprobe.audit.probe.Probe;
 import piiprobe.audit.probe.Settings;
 import piiprobe.audit.report.HtmlReport;
 import piiprobe.audit.report.LossCurve;
-import piiprobe.audit.report.OwnerOnlyFiles;
+import piiprobe.engine.util.OwnerOnlyFiles;
 import piiprobe.audit.report.Report;
 import piiprobe.audit.report.RunFolder;
 import piiprobe.engine.LocalModel;
@@ -36,6 +37,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 
 /**
  * The lab's whole job, in one folder: write a corpus with planted addresses, train a tokenizer and a
@@ -78,11 +80,9 @@ public final class Lab {
     public static Result run(LabPreset preset, Path dir, String version, PrintStream log) throws IOException {
         if (Files.exists(dir) && !Files.isDirectory(dir))
             throw new UserError(dir + " is a file: the lab needs a folder (a new one, or one of an earlier lab run)");
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UserError("cannot create the folder " + dir + ": " + e.getMessage(), e);
-        }
+        if (!Files.exists(dir.resolve(LAB_JSON)) && !isEmptyOrAbsent(dir))
+            throw new UserError(dir + " is not empty and holds no lab run (no " + LAB_JSON + "); give a new folder");
+        OwnerOnlyFiles.createDirectories(dir);
         ObjectNode lab = openLabJson(dir, preset);
         Path modelDir = dir.resolve(MODEL);
 
@@ -146,7 +146,7 @@ public final class Lab {
         OwnerOnlyFiles.write(audit.resolve(LossCurve.FILE), Files.readAllBytes(dir.resolve(TRAIN).resolve(Trainer.LOSS_CSV)));
         HtmlReport.write(List.of(RunFolder.read(audit)), audit.resolve(HtmlReport.FILE), false);
         String table = header(lab) + "\n#" + Files.readString(audit.resolve(Report.SUMMARY_MD));  // the audit's title one level down
-        AtomicFiles.write(dir.resolve(SUMMARY), table.getBytes(StandardCharsets.UTF_8));
+        OwnerOnlyFiles.write(dir.resolve(SUMMARY), table.getBytes(StandardCharsets.UTF_8));
         writeLabJson(dir, lab);
         log.println("lab: the report is " + audit.resolve(HtmlReport.FILE));
         return new Result(dir, lab.get("training"), summaries, table);
@@ -184,7 +184,12 @@ public final class Lab {
         ObjectNode presetJson = presetJson(preset);
         Path file = dir.resolve(LAB_JSON);
         if (Files.exists(file)) {
-            JsonNode old = JSON.readTree(file.toFile());
+            JsonNode old;
+            try {
+                old = JSON.readTree(file.toFile());
+            } catch (JacksonException e) {
+                throw new UserError(file + ": not valid JSON (" + e.getOriginalMessage() + "); delete the folder to start again");
+            }
             if (!presetJson.equals(old.get("preset")))
                 throw new UserError(dir + " holds a lab run of another preset or seed (" + file.getFileName()
                         + "); use another --output-path, or delete the folder to start again");
@@ -215,7 +220,14 @@ public final class Lab {
     }
 
     private static void writeLabJson(Path dir, ObjectNode lab) throws IOException {
-        AtomicFiles.write(dir.resolve(LAB_JSON), JSON.writeValueAsBytes(lab));
+        OwnerOnlyFiles.write(dir.resolve(LAB_JSON), JSON.writeValueAsBytes(lab));
+    }
+
+    private static boolean isEmptyOrAbsent(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return true;
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
     }
 
     private static double seconds(long since) {

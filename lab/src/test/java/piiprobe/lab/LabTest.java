@@ -10,6 +10,7 @@ import piiprobe.audit.report.LossCurve;
 import piiprobe.audit.report.Report;
 import piiprobe.audit.report.RunFolder;
 import piiprobe.engine.UserError;
+import piiprobe.engine.util.OwnerOnlyFiles;
 import piiprobe.lab.train.Gpt2Config;
 import piiprobe.lab.train.TrainConfig;
 import piiprobe.lab.train.TrainableGpt2;
@@ -131,6 +132,25 @@ class LabTest {
         assertEquals("preset small: context-100 prompts of up to 100 tokens and 100 new tokens exceed the model's 160 positions "
                 + "with this corpus; try another --seed", e.getMessage());
         assertFalse(Files.exists(other.resolve(Lab.TRAIN)), "no training began");
+    }
+
+    @Test
+    void aFolderOfAnotherCommandIsRefusedUntouched(@TempDir Path other) throws IOException {
+        Path run = Files.writeString(Files.createDirectories(other.resolve("audit-run")).resolve("config.json"), "{}").getParent();
+        UserError e = assertThrows(UserError.class, () -> Lab.run(LabPreset.named("ci"), run, "test", System.err));
+        assertEquals(run + " is not empty and holds no lab run (no lab.json); give a new folder", e.getMessage());
+        try (var files = Files.list(run)) {
+            assertEquals(List.of("config.json"), files.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    @Test
+    void theLabFolderAndWhatItWritesAreTheOwnersOnly() throws IOException {
+        for (String folder : List.of(Lab.MODEL, Lab.TRAIN, Lab.AUDIT))
+            assertEquals(OwnerOnlyFiles.DIRECTORY, Files.getPosixFilePermissions(dir.resolve(folder)), folder);
+        for (Path file : List.of(dir.resolve(Lab.CORPUS), dir.resolve(Lab.DATASET), dir.resolve(Lab.MODEL).resolve("model.safetensors"),
+                dir.resolve(Lab.MODEL).resolve("tokenizer.json"), dir.resolve(Lab.TRAIN).resolve("loss.csv")))
+            assertEquals(OwnerOnlyFiles.FILE, Files.getPosixFilePermissions(file), file.toString());
     }
 
     @Test

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import piiprobe.audit.PatternType;
 import piiprobe.audit.SettingSummary;
 
-import java.io.IOException;
+import piiprobe.engine.util.OwnerOnlyFiles;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,9 +41,7 @@ public final class HtmlReport {
      * Writes the report of {@code runs} to {@code file} (owner-only, atomically). With {@code redact}, and
      * for every run that was itself redacted, no name or address of a person appears.
      */
-    public static void write(List<RunFolder> runs, Path file, boolean redact) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) OwnerOnlyFiles.createDirectories(parent);
+    public static void write(List<RunFolder> runs, Path file, boolean redact) {
         OwnerOnlyFiles.write(file, render(runs, redact));
     }
 

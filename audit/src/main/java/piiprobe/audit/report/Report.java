@@ -15,6 +15,8 @@ import piiprobe.audit.data.Population;
 import piiprobe.audit.metrics.MetricsSummary;
 import piiprobe.audit.probe.FewShotProbe;
 
+import piiprobe.engine.util.OwnerOnlyFiles;
+
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.file.Path;

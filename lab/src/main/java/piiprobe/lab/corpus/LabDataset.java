@@ -3,7 +3,7 @@ package piiprobe.lab.corpus;
 import piiprobe.audit.data.Datasets;
 import piiprobe.audit.data.Person;
 import piiprobe.audit.data.Person.Support;
-import piiprobe.lab.AtomicFiles;
+import piiprobe.engine.util.OwnerOnlyFiles;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -169,6 +169,6 @@ public record LabDataset(List<Person> people) {
         } catch (IOException e) {
             throw new UncheckedIOException(e);  // a StringWriter does not fail
         }
-        AtomicFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
+        OwnerOnlyFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
     }
 }

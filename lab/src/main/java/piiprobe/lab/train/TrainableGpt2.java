@@ -11,7 +11,7 @@ import piiprobe.engine.kernel.EmbeddingTraining;
 import piiprobe.engine.kernel.GeluTraining;
 import piiprobe.engine.kernel.Gemm;
 import piiprobe.engine.kernel.LayerNormTraining;
-import piiprobe.lab.AtomicFiles;
+import piiprobe.engine.util.OwnerOnlyFiles;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -299,8 +299,8 @@ public final class TrainableGpt2 {
     void saveConfig(Path dir) {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         try {
-            AtomicFiles.write(dir.resolve("config.json"), json.writeValueAsBytes(config.toJson()));
-            AtomicFiles.write(dir.resolve("generation_config.json"), json.writeValueAsBytes(config.generationJson()));
+            OwnerOnlyFiles.write(dir.resolve("config.json"), json.writeValueAsBytes(config.toJson()));
+            OwnerOnlyFiles.write(dir.resolve("generation_config.json"), json.writeValueAsBytes(config.generationJson()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);  // trees of strings and numbers always serialize
         }

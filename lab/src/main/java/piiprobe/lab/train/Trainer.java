@@ -10,7 +10,7 @@ import piiprobe.engine.checkpoint.SafeTensorsWriter;
 import piiprobe.engine.kernel.AdamW;
 import piiprobe.engine.kernel.SoftmaxCrossEntropy;
 import piiprobe.engine.util.ProgressBar;
-import piiprobe.lab.AtomicFiles;
+import piiprobe.engine.util.OwnerOnlyFiles;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -221,7 +221,7 @@ public final class Trainer {
         pointer.set("train_config", config.toJson());
         pointer.set("model_config", model.config().toJson());
         try {
-            AtomicFiles.write(dir.resolve(STATE_JSON), JSON.writeValueAsBytes(pointer));
+            OwnerOnlyFiles.write(dir.resolve(STATE_JSON), JSON.writeValueAsBytes(pointer));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -257,7 +257,6 @@ public final class Trainer {
 
     /** Opens the loss curve for appending after {@code step}: a resumed run drops the lines of steps it will redo. */
     private BufferedWriter lossCurve(int step) throws IOException {
-        Files.createDirectories(dir);
         Path file = dir.resolve(LOSS_CSV);
         List<String> kept = new ArrayList<>(List.of(CSV_HEADER));
         if (step > 0 && Files.exists(file)) {
@@ -266,7 +265,7 @@ public final class Trainer {
                 if (comma > 0 && Character.isDigit(line.charAt(0)) && Integer.parseInt(line.substring(0, comma)) <= step) kept.add(line);
             }
         }
-        AtomicFiles.write(file, (String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8));
+        OwnerOnlyFiles.write(file, (String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8));
         return Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }
 }
