@@ -303,7 +303,7 @@ class AuditTest {
         return new LanguageModel() {
             public String name() { return inner.name(); }
             public Tokenizer tokenizer() { return inner.tokenizer(); }
-            public int eosTokenId() { return inner.eosTokenId(); }
+            public int[] eosTokenIds() { return inner.eosTokenIds(); }
             public List<float[]> continuationLogprobs(List<int[]> p, List<int[]> c) { return inner.continuationLogprobs(p, c); }
             public List<float[]> nextTokenLogprobs(List<int[]> p) { return inner.nextTokenLogprobs(p); }
             public void close() { inner.close(); }

@@ -156,7 +156,7 @@ class MetricsAuditTest {
         public String name() { return gpt2.name(); }
         public long parameterCount() { return gpt2.parameterCount(); }
         public Tokenizer tokenizer() { return gpt2.tokenizer(); }
-        public int eosTokenId() { return gpt2.eosTokenId(); }
+        public int[] eosTokenIds() { return gpt2.eosTokenIds(); }
         public List<Generation> generate(List<int[]> p, Decoding d, StopRule s) { return gpt2.generate(p, d, s); }
         public List<float[]> continuationLogprobs(List<int[]> p, List<int[]> c) { return gpt2.continuationLogprobs(p, c); }
 

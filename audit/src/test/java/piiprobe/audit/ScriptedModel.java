@@ -45,8 +45,8 @@ final class ScriptedModel implements LanguageModel {
     }
 
     @Override
-    public int eosTokenId() {
-        return CharTokenizer.EOS;
+    public int[] eosTokenIds() {
+        return new int[] {CharTokenizer.EOS};
     }
 
     @Override

@@ -26,8 +26,11 @@ public interface LanguageModel extends AutoCloseable {
         return -1;
     }
 
-    /** The end-of-sequence token id, or -1 if the model has none. */
-    int eosTokenId();
+    /**
+     * Every id that ends a sequence (transformers' {@code eos_token_id}, one id or several, as Llama 3 has
+     * {@code <|end_of_text|>} and {@code <|eot_id|>}); empty if the model has none. A new array each call.
+     */
+    int[] eosTokenIds();
 
     /** Continues every prompt; the result list is in prompt order. */
     List<Generation> generate(List<int[]> prompts, Decoding decoding, StopRule stop);

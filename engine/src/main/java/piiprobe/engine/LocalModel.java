@@ -92,18 +92,13 @@ public final class LocalModel implements LanguageModel {
         return tokenizer;
     }
 
-    @Override
-    public int eosTokenId() {
-        return eosIds.length == 0 ? -1 : eosIds[0];
-    }
-
     /** The checkpoint's parameter count ({@link Checkpoint#parameterCount}); -1 for a model built in code. */
     @Override
     public long parameterCount() {
         return parameters;
     }
 
-    /** All end-of-sequence ids; {@link #eosTokenId()} is the first. */
+    @Override
     public int[] eosTokenIds() {
         return eosIds.clone();
     }

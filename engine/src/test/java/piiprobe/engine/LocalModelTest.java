@@ -147,8 +147,8 @@ class LocalModelTest {
         var e = assertThrows(UserError.class, () -> model(toy, 2).generate(prompts, new Decoding.Greedy(3, 0), StopRule.NEVER));
         assertEquals("prompt 7: token id 40 at 1 is outside the model's vocabulary (0..16)", e.getMessage());
         assertEquals(0, toy.forwardCalls);
-        assertEquals(EOS, model(toy, 2).eosTokenId());
-        assertEquals(-1, new LocalModel("none", toy, LETTERS, new int[0], 2).eosTokenId());
+        assertArrayEquals(new int[] {EOS}, model(toy, 2).eosTokenIds());
+        assertArrayEquals(new int[0], new LocalModel("none", toy, LETTERS, new int[0], 2).eosTokenIds());
     }
 
     @Test

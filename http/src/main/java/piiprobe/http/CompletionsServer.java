@@ -50,7 +50,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * JSON in OpenAI's shape; request bodies, tokens, rows and log-probs per request are bounded.
  *
  * <p>Extensions to OpenAI's shape, all optional: model cards carry {@code vocab_size} and
- * {@code eos_token_id}; choices carry {@code token_ids} and {@code prompt_token_ids} when
+ * {@code eos_token_id} (one id, a list, or null, as in transformers' config.json); choices carry {@code token_ids} and {@code prompt_token_ids} when
  * {@code return_token_ids} is set (as vLLM does), and {@code sequence_score}, the engine's
  * {@link Generation.Sequence#score()}.
  */
@@ -112,6 +112,7 @@ public final class CompletionsServer implements AutoCloseable {
 
     private final LanguageModel model;
     private final Tokenizer tokenizer;
+    private final int[] eos;
     private final String name;
     private final byte[] apiKey;
     private final CompletionRequest.Limits limits;
@@ -124,6 +125,7 @@ public final class CompletionsServer implements AutoCloseable {
     private CompletionsServer(LanguageModel model, Options options) throws IOException {
         this.model = model;
         this.tokenizer = model.tokenizer();
+        this.eos = model.eosTokenIds();
         this.name = options.modelName() != null ? options.modelName() : model.name();
         this.apiKey = options.apiKey() == null ? null : options.apiKey().getBytes(StandardCharsets.UTF_8);
         this.batchSize = options.batchSize();
@@ -245,8 +247,15 @@ public final class CompletionsServer implements AutoCloseable {
     private ObjectNode modelCard() {
         ObjectNode card = JSON.createObjectNode().put("id", name).put("object", "model").put("created", created)
                 .put("owned_by", "piiprobe").put("vocab_size", tokenizer.vocabSize());
-        if (model.eosTokenId() >= 0) card.put("eos_token_id", model.eosTokenId());
-        else card.putNull("eos_token_id");
+        // as transformers' config.json has it: one id, a list of several, or null
+        switch (eos.length) {
+            case 0 -> card.putNull("eos_token_id");
+            case 1 -> card.put("eos_token_id", eos[0]);
+            default -> {
+                ArrayNode ids = card.putArray("eos_token_id");
+                for (int id : eos) ids.add(id);
+            }
+        }
         return card;
     }
 
@@ -303,7 +312,7 @@ public final class CompletionsServer implements AutoCloseable {
 
     private Visible visible(int[] newIds, CompletionRequest req) {
         int n = newIds.length;
-        if (req.skipSpecialTokens() && n > 0 && newIds[n - 1] == model.eosTokenId()) n--;
+        if (req.skipSpecialTokens() && n > 0 && isEos(newIds[n - 1])) n--;
         String text = tokenizer.decode(n == newIds.length ? newIds : Arrays.copyOf(newIds, n));
         int cut = -1;
         for (String s : req.stop()) {
@@ -316,8 +325,13 @@ public final class CompletionsServer implements AutoCloseable {
     private Choice choice(int[] prompt, String promptText, Generation.Sequence seq, CompletionRequest req) {
         Visible v = visible(seq.newIds(), req);
         int[] ids = seq.newIds();
-        boolean eos = ids.length > 0 && ids[ids.length - 1] == model.eosTokenId();
-        return new Choice(prompt, promptText, ids, v.text(), v.stopped() || eos ? "stop" : "length", seq.score());
+        boolean ended = ids.length > 0 && isEos(ids[ids.length - 1]);
+        return new Choice(prompt, promptText, ids, v.text(), v.stopped() || ended ? "stop" : "length", seq.score());
+    }
+
+    private boolean isEos(int id) {
+        for (int e : eos) if (e == id) return true;
+        return false;
     }
 
     private void completions(JsonNode body, Response response) throws IOException {

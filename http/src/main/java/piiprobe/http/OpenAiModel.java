@@ -142,7 +142,7 @@ public final class OpenAiModel implements LanguageModel {
     private final String name;
     private final Tokenizer tokenizer;
     private final int vocabSize;
-    private final int eos;
+    private final int[] eos;
     private final int topLogprobs;
     private final EnumSet<Use> checked = EnumSet.noneOf(Use.class);
     /** The server takes prompts as token ids (else as text, decoded locally). */
@@ -152,7 +152,7 @@ public final class OpenAiModel implements LanguageModel {
     /** max_tokens for scoring: 0 where the server allows echo without generation, else 1. */
     private int scoreMaxTokens;
 
-    private OpenAiModel(ApiClient api, String name, Tokenizer tokenizer, int vocabSize, int eos, int topLogprobs) {
+    private OpenAiModel(ApiClient api, String name, Tokenizer tokenizer, int vocabSize, int[] eos, int topLogprobs) {
         this.api = api;
         this.name = name;
         this.tokenizer = tokenizer;
@@ -168,11 +168,12 @@ public final class OpenAiModel implements LanguageModel {
         try {
             JsonNode card = findModel(api, options.modelName());
             String name = card.path("id").asText();
+            int[] eos = eosTokenIds(card.path("eos_token_id"));
             Tokenizer tokenizer = options.tokenizer() != null ? options.tokenizer()
-                    : new RemoteTokenizer(api, name, card.path("vocab_size").asInt(-1), card.path("eos_token_id").asInt(-1));
+                    : new RemoteTokenizer(api, name, card.path("vocab_size").asInt(-1), eos);
             if (options.tokenizer() == null) checkRemoteTokenizer(api, tokenizer);
             int vocab = card.path("vocab_size").canConvertToInt() ? card.get("vocab_size").asInt() : -1;
-            OpenAiModel model = new OpenAiModel(api, name, tokenizer, vocab, card.path("eos_token_id").asInt(-1), options.topLogprobs());
+            OpenAiModel model = new OpenAiModel(api, name, tokenizer, vocab, eos, options.topLogprobs());
             model.check(Use.GENERATE);
             for (Use use : options.uses()) model.check(use);
             return model;
@@ -198,6 +199,12 @@ public final class OpenAiModel implements LanguageModel {
         }
         for (JsonNode m : data) if (m.path("id").asText().equals(wanted)) return m;
         throw new UserError("the server at " + api.base() + " has no model '" + wanted + "'; it serves " + ids);
+    }
+
+    /** The model card's {@code eos_token_id}: one id, a list of them, or absent / null (none known). */
+    private static int[] eosTokenIds(JsonNode value) {
+        if (value.canConvertToInt()) return new int[] {value.intValue()};
+        return value.isArray() ? ids(value) : new int[0];
     }
 
     private static void checkRemoteTokenizer(ApiClient api, Tokenizer tokenizer) {
@@ -300,9 +307,10 @@ public final class OpenAiModel implements LanguageModel {
         return tokenizer;
     }
 
+    /** The ids the server's model card names; empty when it names none (OpenAI and vLLM do not). */
     @Override
-    public int eosTokenId() {
-        return eos;
+    public int[] eosTokenIds() {
+        return eos.clone();
     }
 
     @Override

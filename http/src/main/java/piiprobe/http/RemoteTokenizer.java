@@ -16,17 +16,17 @@ final class RemoteTokenizer implements Tokenizer {
     private final ApiClient api;
     private final String model;
     private final int vocabSize;
-    private final int eos;
+    private final int[] eos;
 
     /**
      * @param vocabSize from the server's model card, or -1 when it does not say
-     * @param eos       the end-of-sequence id from the model card, or -1
+     * @param eos       the end-of-sequence ids from the model card (none: empty)
      */
-    RemoteTokenizer(ApiClient api, String model, int vocabSize, int eos) {
+    RemoteTokenizer(ApiClient api, String model, int vocabSize, int[] eos) {
         this.api = api;
         this.model = model;
         this.vocabSize = vocabSize;
-        this.eos = eos;
+        this.eos = eos.clone();
     }
 
     @Override
@@ -49,10 +49,11 @@ final class RemoteTokenizer implements Tokenizer {
         return text.asText();
     }
 
-    /** The server names no special tokens but its end of sequence; a local tokenizer.json knows them all. */
+    /** The server names no special tokens but its ends of sequence; a local tokenizer.json knows them all. */
     @Override
     public boolean isSpecial(int id) {
-        return id == eos && eos >= 0;
+        for (int e : eos) if (e == id) return true;
+        return false;
     }
 
     @Override

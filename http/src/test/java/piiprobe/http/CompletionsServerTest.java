@@ -86,6 +86,18 @@ class CompletionsServerTest {
     }
 
     @Test
+    void everyEndOfSequenceIdIsOnTheCardAndEndsAChoice() {
+        server = CompletionsServer.start(new ToyModel('z'), CompletionsServer.Options.defaults().withAddress("127.0.0.1", 0));
+        URI base = server.baseUri();
+        assertEquals("[256,122]", ok(Http.get(URI.create(base + "/models"))).get("data").get(0).get("eos_token_id").toString());
+        JsonNode c = ok(complete(base, "{\"prompt\":\"w\",\"max_tokens\":10,\"temperature\":0,\"return_token_ids\":true}"))
+                .get("choices").get(0);
+        assertEquals("[120,121,122]", c.get("token_ids").toString(), "'z' ends the sequence");
+        assertEquals("stop", c.get("finish_reason").asText());
+        assertEquals("xy", c.get("text").asText(), "an end of sequence is hidden, as special tokens are");
+    }
+
+    @Test
     void stopSequencesCutTheTextBeforeThem() {
         JsonNode c = ok(complete(start(), "{\"prompt\":\"a\",\"max_tokens\":20,\"temperature\":0,\"stop\":[\"zz\",\"fg\"]}"))
                 .get("choices").get(0);

@@ -13,6 +13,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,7 +68,7 @@ class OpenAiModelTest {
     void greedySamplingAndBeamEqualTheServedModel() {
         OpenAiModel m = connect();
         assertEquals("toy", m.name());
-        assertEquals(256, m.eosTokenId());
+        assertArrayEquals(new int[] {256}, m.eosTokenIds());
         List<Decoding> decodings = List.of(new Decoding.Greedy(12, 0), new Decoding.Greedy(12, 4),
                 new Decoding.Sampling(12, 0, 1.3f, 40, 1f, 7), new Decoding.Beam(6, 0, 4, 1f, true, 3));
         for (Decoding d : decodings) {
@@ -147,6 +148,18 @@ class OpenAiModelTest {
         assertEquals(257, client.tokenizer().vocabSize());
         assertSameGenerations(model.generate(PROMPTS, new Decoding.Greedy(5, 0), StopRule.NEVER),
                 client.generate(PROMPTS, new Decoding.Greedy(5, 0), StopRule.NEVER), true);
+    }
+
+    @Test
+    void everyEndOfSequenceIdOfTheServedModelIsKnown() {
+        ToyModel endsAtZToo = new ToyModel('z');
+        server = CompletionsServer.start(endsAtZToo, CompletionsServer.Options.defaults().withAddress("127.0.0.1", 0));
+        client = OpenAiModel.connect(OpenAiModel.Options.of(server.baseUri()).withApiKey(null));
+        assertArrayEquals(new int[] {256, 'z'}, client.eosTokenIds());
+        assertTrue(client.tokenizer().isSpecial(256) && client.tokenizer().isSpecial('z'), "the server's tokenizer skips both");
+        assertFalse(client.tokenizer().isSpecial('y'));
+        assertSameGenerations(endsAtZToo.generate(PROMPTS, new Decoding.Greedy(8, 2), StopRule.NEVER),
+                client.generate(PROMPTS, new Decoding.Greedy(8, 2), StopRule.NEVER), true);
     }
 
     @Test

@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * distribution is a fixed function of the last two tokens. After a letter, the next letter of the alphabet
  * is likely; after 'z', the end of text. It honours the {@link LanguageModel} contract (seeded sampling
  * independent of batching, min/max new tokens, the stop rule after every token) and records what it was
- * asked, so tests can see batching and early stops.
+ * asked, so tests can see batching and early stops. Built with {@code alsoEnds}, a sequence also ends at
+ * that token, as Llama 3's end at either {@code <|end_of_text|>} or {@code <|eot_id|>}.
  */
 final class ToyModel implements LanguageModel {
     static final int EOS = 256;
@@ -33,6 +34,15 @@ final class ToyModel implements LanguageModel {
     final List<String> calls = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger tokensGenerated = new AtomicInteger();
     volatile long stepMillis;
+    private final int[] eos;
+
+    ToyModel() {
+        eos = new int[] {EOS};
+    }
+
+    ToyModel(int alsoEnds) {
+        eos = new int[] {EOS, alsoEnds};
+    }
 
     private final Tokenizer tokenizer = new Tokenizer() {
         public int[] encode(String text) {
@@ -75,8 +85,8 @@ final class ToyModel implements LanguageModel {
     }
 
     @Override
-    public int eosTokenId() {
-        return EOS;
+    public int[] eosTokenIds() {
+        return eos.clone();
     }
 
     static float[] logprobs(int[] context) {
@@ -129,13 +139,13 @@ final class ToyModel implements LanguageModel {
                 any = true;
                 int[] context = concat(prompts.get(r), gen.get(r));
                 float[] lp = logprobs(context).clone();
-                if (step < decoding.minNewTokens()) lp[EOS] = Float.NEGATIVE_INFINITY;
+                if (step < decoding.minNewTokens()) for (int e : eos) lp[e] = Float.NEGATIVE_INFINITY;
                 int next = decoding instanceof Decoding.Sampling s ? sample(lp, s, random[r]) : argmax(lp);
                 score[r] += lp[next];
                 gen.get(r).add(next);
                 tokensGenerated.incrementAndGet();
                 int[] newIds = gen.get(r).stream().mapToInt(Integer::intValue).toArray();
-                if (next == EOS || stop.shouldStop(r, newIds)) done[r] = true;
+                if (ends(next) || stop.shouldStop(r, newIds)) done[r] = true;
             }
             if (!any) break;
             sleep();
@@ -148,6 +158,10 @@ final class ToyModel implements LanguageModel {
         return out;
     }
 
+    private boolean ends(int id) {
+        return Arrays.stream(eos).anyMatch(e -> e == id);
+    }
+
     /** Not transformers' beam search: the k-th beam starts with the k-th likeliest token, then goes greedy. */
     private List<Generation.Sequence> beams(int[] prompt, Decoding.Beam beam) {
         float[] first = logprobs(prompt);
@@ -158,7 +172,7 @@ final class ToyModel implements LanguageModel {
         for (int k = 0; k < beam.numBeams(); k++) {
             List<Integer> ids = new ArrayList<>(List.of(order[k]));
             double sum = first[order[k]];
-            while (ids.size() < beam.maxNewTokens() && ids.getLast() != EOS) {
+            while (ids.size() < beam.maxNewTokens() && !ends(ids.getLast())) {
                 float[] lp = logprobs(concat(prompt, ids));
                 ids.add(argmax(lp));
                 sum += lp[ids.getLast()];

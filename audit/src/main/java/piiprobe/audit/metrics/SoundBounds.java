@@ -77,7 +77,7 @@ public final class SoundBounds {
      */
     public static Result compute(LanguageModel model, int[] prompt, Event event, Decoding.Sampling sampling, int budget) {
         if (budget < 1) throw new IllegalArgumentException("budget must be >= 1, got " + budget);
-        int[] eos = model.eosTokenId() < 0 ? new int[0] : new int[] {model.eosTokenId()};
+        int[] eos = model.eosTokenIds();
         SamplingStep step = new SamplingStep(sampling, eos);
         int maxNew = sampling.maxNewTokens();
         double holds = 0, fails = 0;

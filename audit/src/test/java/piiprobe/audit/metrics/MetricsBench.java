@@ -125,7 +125,7 @@ public final class MetricsBench {
 
         public String name() { return model.name(); }
         public Tokenizer tokenizer() { return model.tokenizer(); }
-        public int eosTokenId() { return model.eosTokenId(); }
+        public int[] eosTokenIds() { return model.eosTokenIds(); }
         public List<Generation> generate(List<int[]> p, Decoding d, StopRule s) { return model.generate(p, d, s); }
         public void close() {}
 

@@ -35,11 +35,12 @@ class SoundBoundsTest {
         System.arraycopy(path, 0, prefix, prompt.length, path.length);
         double[] q = reference(model.fullLogprobs(prefix), s.temperature(), s.topK());
         double total = 0;
-        for (int v = 0; v < q.length; v++) {
+        for (int id = 0; id < q.length; id++) {
+            int v = id;
             if (q[v] == 0) continue;
             int[] next = Arrays.copyOf(path, path.length + 1);
             next[path.length] = v;
-            if (v == TinyModel.EOS || next.length == s.maxNewTokens()) {
+            if (Arrays.stream(model.eosTokenIds()).anyMatch(e -> e == v) || next.length == s.maxNewTokens()) {
                 String found = EmailExtractor.firstMatch(Audit.continuation(PROMPT, model.tokenizer(), next));
                 if (truth.equals(found)) total += mass * q[v];
             } else {
@@ -107,6 +108,20 @@ class SoundBoundsTest {
         FirstMatchEvent event = new FirstMatchEvent(PROMPT, model.tokenizer(), FirstMatchEvent.ADDRESS, TRUTH);
         SoundBounds.Result r = SoundBounds.compute(model, model.tokenizer().encode(PROMPT), event, s, 10_000);
         assertTrue(r.expansions() < 10_000, "the trie ran out before the budget: " + r);
+        assertEquals(exact, r.lower(), SLACK);
+        assertEquals(exact, r.upper(), SLACK);
+    }
+
+    @Test
+    void everyEndOfSequenceIdEndsAContinuation() {
+        // 'm' also ends a sequence: "o@e.cm" can then only be followed by the end, never by more characters
+        TinyModel model = new TinyModel(0, 1.5, 4).endingAlsoAt('m');
+        Decoding.Sampling s = new Decoding.Sampling(8, 0, 0.7f, 3, 1f, 0);
+        double exact = exact(model, s, TRUTH), oneEos = exact(new TinyModel(0, 1.5, 4), s, TRUTH);
+        assertTrue(Math.abs(exact - oneEos) > 0.01, "the second end changes the probability: " + exact + " vs " + oneEos);
+        assertSoundAndMonotone(model, s, exact, 60);
+        FirstMatchEvent event = new FirstMatchEvent(PROMPT, model.tokenizer(), FirstMatchEvent.ADDRESS, TRUTH);
+        SoundBounds.Result r = SoundBounds.compute(model, model.tokenizer().encode(PROMPT), event, s, 10_000);
         assertEquals(exact, r.lower(), SLACK);
         assertEquals(exact, r.upper(), SLACK);
     }

@@ -25,12 +25,23 @@ final class TinyModel implements LanguageModel {
 
     private final int topN;
     private final double noise, pull;
+    private final int[] eos;
     int calls, prefixesAsked;
 
     TinyModel(int topN, double noise, double pull) {
+        this(topN, noise, pull, new int[] {EOS});
+    }
+
+    private TinyModel(int topN, double noise, double pull, int[] eos) {
         this.topN = topN;
         this.noise = noise;
         this.pull = pull;
+        this.eos = eos;
+    }
+
+    /** The same model, whose sequences also end at {@code c} (as Llama 3's end at either of two ids). */
+    TinyModel endingAlsoAt(char c) {
+        return new TinyModel(topN, noise, pull, new int[] {EOS, ALPHABET.indexOf(c)});
     }
 
     static final Tokenizer TOKENIZER = new Tokenizer() {
@@ -136,8 +147,8 @@ final class TinyModel implements LanguageModel {
     }
 
     @Override
-    public int eosTokenId() {
-        return EOS;
+    public int[] eosTokenIds() {
+        return eos.clone();
     }
 
     @Override
