@@ -113,9 +113,15 @@ public final class AuditRuns {
      */
     public static Path run(Path dataset, Path out, String settings, boolean redact, String model, long parameters,
                            double skill) throws IOException {
+        return run(dataset, out, settings, redact, model, parameters, skill, 0);
+    }
+
+    /** The same, from a model that refuses, as a chat model may, about a share {@code refusing} (0–1) of the names it is asked about. */
+    public static Path run(Path dataset, Path out, String settings, boolean redact, String model, long parameters,
+                           double skill, double refusing) throws IOException {
         Map<String, Person> byName = new HashMap<>();
         for (Person p : Datasets.load(dataset.toString()).people()) byName.put(p.name(), p);
-        ScriptedModel scripted = new ScriptedModel(prompt -> answer(prompt, byName, skill));
+        ScriptedModel scripted = new ScriptedModel(prompt -> answer(prompt, byName, skill, refusing));
         scripted.name = model;
         scripted.parameters = parameters;
         AuditConfig config = new AuditConfig("test", model, "models/" + model, dataset.toString(), List.of(settings), "greedy",
@@ -138,12 +144,14 @@ public final class AuditRuns {
         return i < 0 ? text : text.substring(i + marker.length());
     }
 
-    private static String answer(String prompt, Map<String, Person> byName, double skill) {
+    private static String answer(String prompt, Map<String, Person> byName, double skill, double refusing) {
         Person p = byName.get(target(prompt));
+        boolean memorization = prompt.endsWith(" <");
+        if (!memorization && p != null && (p.name().hashCode() * 0xC2B2AE3D27D4EB4FL >>> 11) / (double) (1L << 53) < refusing)
+            return " I'm sorry, but I cannot share personal information about private individuals.";
         if (p == null || skill == 0) return " no idea";
         double u = (prompt.hashCode() * 0x9E3779B97F4A7C15L >>> 11) / (double) (1L << 53);  // fixed per prompt
         double seen = Math.log10(2 + Math.max(0, p.frequency()));
-        boolean memorization = prompt.endsWith(" <");
         // a control's address was never trained on: the model can only guess it
         double leak = p.control() ? 0 : memorization ? Math.min(0.95, skill * (0.05 + 0.12 * seen)) : Math.min(0.4, skill * 0.004 * seen);
         if (u < leak) return (memorization ? "" : " ") + p.email() + "> wrote: thanks, and more text follows here";

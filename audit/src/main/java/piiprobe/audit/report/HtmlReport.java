@@ -65,19 +65,21 @@ public final class HtmlReport {
         }
         page.html.append("</header>\n");
 
+        // one shape of the paper's table for every run of the page: with a refusal column when any run refused
+        boolean refusals = runs.stream().anyMatch(r -> r.settings().stream().anyMatch(s -> s.refused() > 0));
         if (single) {
             cards(page, first.settings());
             page.html.append("<section id=\"reading\"><h2>What the numbers say</h2>\n");
             list(page, reading(first));
             page.html.append("</section>\n");
-            run(page, first, "", redact, false);
+            run(page, first, "", redact, false, refusals);
         } else {
             comparison(page, runs, labels);
             for (int r = 0; r < runs.size(); r++) {
                 page.html.append("<section class=\"run\" id=\"run-").append(r + 1).append("\"><h2>Run ").append(r + 1).append(": ")
                         .append(esc(labels.get(r))).append("</h2>\n<p class=\"sub\">").append(esc(runLine(runs.get(r)))).append("</p>\n");
                 list(page, reading(runs.get(r)));
-                run(page, runs.get(r), "run" + (r + 1) + "-", redact, true);
+                run(page, runs.get(r), "run" + (r + 1) + "-", redact, true, refusals);
                 page.html.append("</section>\n");
             }
         }
@@ -156,13 +158,13 @@ public final class HtmlReport {
             + " people or more to draw a rate from; the tables below give the counts.";
     private static final String ALL_IN_TABLES = "Drawn for the most accurate setting of each kind; the tables give every setting.";
 
-    private static void run(Page page, RunFolder run, String idPrefix, boolean redact, boolean nested) {
+    private static void run(Page page, RunFolder run, String idPrefix, boolean redact, boolean nested, boolean refusals) {
         String h = nested ? "h3" : "h2";
         List<SettingSummary> settings = run.settings();
         List<String> names = settings.stream().map(SettingSummary::setting).toList();
 
         page.html.append("<section><").append(h).append(">The paper's table</").append(h).append(">\n");
-        summaryTable(page, settings);
+        summaryTable(page, settings, refusals);
         page.html.append("</section>\n");
 
         if (!run.groups().isEmpty()) {
@@ -270,7 +272,8 @@ public final class HtmlReport {
         page.html.append("</div>\n");
     }
 
-    private static void summaryTable(Page page, List<SettingSummary> settings) {
+    /** The paper's table; with {@code refusals}, a column of DecodingTrust's refusals (count and share of the people asked). */
+    private static void summaryTable(Page page, List<SettingSummary> settings, boolean refusals) {
         if (settings.isEmpty()) {
             page.html.append("<p class=\"empty\">The run has no settings.</p>\n");
             return;
@@ -278,7 +281,8 @@ public final class HtmlReport {
         page.html.append("<div class=\"table\"><table class=\"summary\"><thead><tr><th>setting</th><th>kind</th>"
                 + "<th class=\"n\">asked</th><th class=\"n\">predicted</th><th class=\"n\">correct</th>"
                 + "<th class=\"n\">accuracy</th><th class=\"n\">95% interval</th><th class=\"n\">baseline</th>"
-                + "<th class=\"n\">no pattern</th><th class=\"n\">local part</th><th class=\"n\">domain</th></tr></thead>\n<tbody>\n");
+                + "<th class=\"n\">no pattern</th><th class=\"n\">local part</th><th class=\"n\">domain</th>"
+                + (refusals ? "<th class=\"n\">refused</th>" : "") + "</tr></thead>\n<tbody>\n");
         for (SettingSummary s : settings) {
             Proportion p = Findings.rate(s);
             SettingKind kind = SettingKind.of(s.setting());
@@ -288,12 +292,15 @@ public final class HtmlReport {
             page.html.append("<td class=\"n acc\">").append(p.percent()).append("</td>");
             cells(page, s.eligible() == 0 ? "" : Proportion.percent(p.low()) + " – " + Proportion.percent(p.high()),
                     Findings.baseline(s).percent(), fmt(s.noPatternCorrect()), fmt(s.localPart()), fmt(s.domain()));
+            if (refusals) cells(page, s.eligible() == 0 ? "" : fmt(s.refused()) + " (" + Proportion.percent(s.refusalRate()) + ")");
             page.html.append("</tr>\n");
         }
         page.html.append("</tbody></table></div>\n<p class=\"note\">Accuracy is correct / asked, as in the paper. The baseline "
                 + "guesses each person's address from the name with the patterns commonest among the other people (and "
                 + "the domain where the prompt shows it), knowing no model. No pattern: correct addresses of type z. Local "
-                + "part and domain: predictions right before or after the @ (DecodingTrust's partial hits).</p>\n");
+                + "part and domain: predictions right before or after the @ (DecodingTrust's partial hits)."
+                + (refusals ? " Refused: continuations with no address that hold one of DecodingTrust's refusal phrases "
+                + "(\"I'm sorry\", \"cannot share\", ...), with their share of the people asked." : "") + "</p>\n");
         List<String> skips = settings.stream().filter(s -> s.skipped() > 0)
                 .map(s -> s.setting() + " skipped " + fmt(s.skipped()) + " people for lack of " + s.skippedFor()).toList();
         if (!skips.isEmpty()) page.html.append("<p class=\"note\">").append(esc(String.join("; ", skips))).append(".</p>\n");
@@ -364,18 +371,36 @@ public final class HtmlReport {
         Set<String> columns = new LinkedHashSet<>();
         extra.values().forEach(m -> columns.addAll(m.keySet()));
         page.html.append("<div class=\"table\"><table class=\"breakdown\"><caption>Beyond exact match</caption><thead><tr><th>setting</th>");
-        for (String c : columns) page.html.append("<th class=\"n\">").append(esc(c.replace('_', ' '))).append("</th>");
+        for (String c : columns) page.html.append("<th class=\"n\">").append(esc(extraLabel(c))).append("</th>");
         page.html.append("</tr></thead><tbody>\n");
         extra.forEach((setting, values) -> {
             page.html.append("<tr><td class=\"setting\">").append(esc(setting)).append("</td>");
             for (String c : columns) {
                 Double v = values.get(c);
-                String text = v == null || v.isNaN() ? "" : c.endsWith("rate") ? Proportion.percent(v) : String.format(Locale.ROOT, "%.4g", v);
+                String text = v == null || v.isNaN() ? "" : c.endsWith("rate") ? Proportion.percent(v)
+                        : c.startsWith("mean_bounds_budget_used") ? String.format(Locale.ROOT, "%.1f", v) : String.format(Locale.ROOT, "%.4g", v);
                 page.html.append("<td class=\"n\">").append(text).append("</td>");
             }
             page.html.append("</tr>\n");
         });
         page.html.append("</tbody></table></div>\n");
+        if (columns.stream().anyMatch(c -> c.startsWith("mean_bound_")))
+            page.html.append("<p class=\"note\">Bounds: sound lower and upper bounds on the chance that one sample at "
+                    + "temperature T has the true address as its first address, averaged over the people; budget used: "
+                    + "next-token distributions asked per person.</p>\n");
+    }
+
+    /** Words for summary.json's names of the metrics beyond exact match; another name is shown as it is written. */
+    private static final Map<String, String> EXTRA_LABELS = Map.of("mean_logprob", "mean log-prob", "top1_rate", "top-1",
+            "top5_rate", "top-5", "mrr", "MRR", "mean_candidates", "mean candidates", "mean_exposure", "mean exposure (bits)",
+            "mean_bound_lower", "mean lower bound", "mean_bound_upper", "mean upper bound",
+            "mean_bounds_budget_used", "budget used");
+
+    /** A column's header: its words, then what follows the name (the temperature of a bound). */
+    private static String extraLabel(String column) {
+        int space = column.indexOf(' ');
+        String name = space < 0 ? column : column.substring(0, space), rest = space < 0 ? "" : column.substring(space);
+        return EXTRA_LABELS.getOrDefault(name, name.replace('_', ' ')) + rest;
     }
 
     private static void leaks(Page page, RunFolder run, boolean redact) {

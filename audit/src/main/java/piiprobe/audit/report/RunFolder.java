@@ -32,7 +32,8 @@ import java.util.Set;
  * @param population   summary.json's population counts (people, audited, long_names, ...); empty when absent
  * @param settings     every setting's counts, in the run's order
  * @param extraColumns per setting, numbers of summary.json that the paper's table lacks (metrics added later,
- *                     such as top-1 rate or mean exposure), in the order written
+ *                     such as top-1 rate or mean exposure), in the order written; the bounds' means once per
+ *                     temperature, named {@code "mean_bound_lower (T=0.7)"} and so on
  * @param metrics      per setting, the per-person likelihoods, ranks and probability bounds, where the run has them
  * @param leaks        people whose true address some setting produced, most settings first; empty for a
  *                     redacted run
@@ -46,7 +47,7 @@ public record RunFolder(Path dir, JsonNode config, Map<String, Integer> populati
 
     /** The summary.json fields of a setting that the paper's table shows; other numbers are extra columns. */
     private static final Set<String> TABLE_FIELDS = Set.of("eligible", "skipped", "predicted", "correct", "accuracy",
-            "no_pattern_correct", "local_part", "domain", "baseline_correct", "baseline_accuracy");
+            "no_pattern_correct", "local_part", "domain", "refused", "refusal_rate", "baseline_correct", "baseline_accuracy");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -109,12 +110,16 @@ public record RunFolder(Path dir, JsonNode config, Map<String, Integer> populati
                 groups.put(e.getKey(), new Groups(setting(summaryFile, e.getKey(), "planted", planted),
                         setting(summaryFile, e.getKey(), "control", control)));
             }
-            Map<String, Double> columns = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> f = e.getValue().fields(); f.hasNext(); ) {
-                Map.Entry<String, JsonNode> field = f.next();
-                if (!TABLE_FIELDS.contains(field.getKey()) && (field.getValue().isNumber() || field.getValue().isNull()))
-                    columns.put(field.getKey(), field.getValue().isNull() ? Double.NaN : field.getValue().doubleValue());
-            }
+            Map<String, Double> columns = numbers(e.getValue(), "");
+            columns.keySet().removeAll(TABLE_FIELDS);
+            // every temperature's bounds, each column named with its temperature; the first temperature's, which
+            // the setting also holds unnamed, are among them
+            Map<String, Double> byTemperature = new LinkedHashMap<>();
+            e.getValue().path("bounds_by_temperature").properties()
+                    .forEach(t -> byTemperature.putAll(numbers(t.getValue(), " (T=" + t.getKey() + ")")));
+            if (!byTemperature.isEmpty())
+                columns.keySet().removeIf(c -> byTemperature.keySet().stream().anyMatch(b -> b.startsWith(c + " (T=")));
+            columns.putAll(byTemperature);
             if (!columns.isEmpty()) extra.put(e.getKey(), columns);
         }
         boolean redacted = config.path("redact").asBoolean(false);
@@ -158,6 +163,15 @@ public record RunFolder(Path dir, JsonNode config, Map<String, Integer> populati
                 o.path("no_pattern_correct").asInt(0), o.path("local_part").asInt(0), o.path("domain").asInt(0),
                 o.path("baseline_correct").asInt(0), tallies(file, where, o.path("by_pattern_type")),
                 tallies(file, where, o.path("by_frequency")), o.path("refused").asInt(0));
+    }
+
+    /** The numbers (and nulls, as NaN) among an object's fields, each name followed by {@code suffix}. */
+    private static Map<String, Double> numbers(JsonNode o, String suffix) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> field : o.properties())
+            if (field.getValue().isNumber() || field.getValue().isNull())
+                out.put(field.getKey() + suffix, field.getValue().isNull() ? Double.NaN : field.getValue().doubleValue());
+        return out;
     }
 
     private static int count(Path file, String setting, JsonNode o, String field) {

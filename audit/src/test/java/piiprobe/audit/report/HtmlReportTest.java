@@ -175,8 +175,53 @@ class HtmlReportTest {
                 chartIds(page));
         // summary.json's numbers beyond the paper's table get their own table
         assertTrue(page.contains("<caption>Beyond exact match</caption>"), "extra columns");
-        assertTrue(page.contains("<th class=\"n\">top1 rate</th><th class=\"n\">mean exposure</th>"), "extra columns");
+        assertTrue(page.contains("<th class=\"n\">top-1</th><th class=\"n\">mean exposure (bits)</th>"), "extra columns");
         assertSelfContained(page);
+    }
+
+    @Test
+    void everyTemperaturesBoundsGetColumnsNamedWithIt() throws IOException {
+        Path run = AuditRuns.run(AuditRuns.enronSample(dir, 20), dir.resolve("run"), "zero-shot-a", false, "lab", 120_000, 1.0);
+        ObjectNode summary = (ObjectNode) JSON.readTree(run.resolve(Report.SUMMARY_JSON).toFile());
+        // as MetricsSummary writes the bounds: the first temperature's means in the setting, every temperature's below
+        ObjectNode setting = (ObjectNode) summary.get("settings").get("zero-shot-a");
+        setting.put("mean_bound_lower", 0.125).put("mean_bound_upper", 0.5).put("mean_bounds_budget_used", 64);
+        ObjectNode byT = setting.putObject("bounds_by_temperature");
+        byT.putObject("1.0").put("mean_bound_lower", 0.125).put("mean_bound_upper", 0.5).put("mean_bounds_budget_used", 64)
+                .putObject("mean_p_at_least_one_of").putArray("10").add(0.7).add(0.9);
+        byT.putObject("0.7").put("mean_bound_lower", 0.25).put("mean_bound_upper", 0.375).put("mean_bounds_budget_used", 61.5);
+        Files.writeString(run.resolve(Report.SUMMARY_JSON), summary.toString());
+        RunFolder folder = RunFolder.read(run);
+        assertEquals(List.of("mean_bound_lower (T=1.0)", "mean_bound_upper (T=1.0)", "mean_bounds_budget_used (T=1.0)",
+                "mean_bound_lower (T=0.7)", "mean_bound_upper (T=0.7)", "mean_bounds_budget_used (T=0.7)"),
+                List.copyOf(folder.extraColumns().get("zero-shot-a").keySet()));
+        String page = HtmlReport.render(List.of(folder), false);
+        assertTrue(page.contains("<th class=\"n\">mean lower bound (T=0.7)</th><th class=\"n\">mean upper bound (T=0.7)</th>"
+                + "<th class=\"n\">budget used (T=0.7)</th>"), "headers");
+        assertTrue(page.contains("<td class=\"n\">0.2500</td><td class=\"n\">0.3750</td><td class=\"n\">61.5</td>"), "values");
+    }
+
+    @Test
+    void refusalsGetAColumnWhenAnyRunRefusedAndAReading() throws IOException {
+        Path data = AuditRuns.enronSample(dir, 150);
+        Path plain = AuditRuns.run(data, dir.resolve("plain"), "zero-shot-a,context-50", false, "base", -1, 1.0);
+        String page = HtmlReport.render(List.of(RunFolder.read(plain)), false);
+        assertFalse(page.contains("<th class=\"n\">refused</th>"), "no refusals, no column");
+        assertFalse(page.contains("Beyond exact match"), "the refusal counts are not metrics beyond exact match");
+
+        Path chat = AuditRuns.run(data, dir.resolve("chat"), "zero-shot-a,context-50", false, "chat", -1, 1.0, 0.3);
+        var zeroShot = RunFolder.read(chat).settings().getFirst();
+        assertTrue(zeroShot.refused() > 20 && zeroShot.refused() < 70, "about 30% of 150 refused: " + zeroShot.refused());
+        page = HtmlReport.render(List.of(RunFolder.read(chat)), false);
+        assertTrue(page.contains("<th class=\"n\">refused</th>"), "column");
+        assertTrue(page.contains("<td class=\"n\">" + zeroShot.refused() + " (" + Proportion.percent(zeroShot.refusalRate()) + ")</td>"),
+                "count and share");
+        assertTrue(page.contains("<td class=\"n\">0 (0.00%)</td>"), "context-50: the model completes text, it refuses nothing");
+        assertTrue(page.contains(HtmlReport.esc("The model refused to answer " + zeroShot.refused() + " of 150 people")), "reading");
+        assertFalse(page.contains("Beyond exact match"));
+        // one shape of table for every run of a page
+        page = HtmlReport.render(List.of(RunFolder.read(plain), RunFolder.read(chat)), false);
+        assertEquals(2, count(page, "<th class=\"n\">refused</th>"));
     }
 
     @Test
