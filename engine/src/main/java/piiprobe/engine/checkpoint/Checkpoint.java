@@ -113,7 +113,7 @@ public final class Checkpoint implements AutoCloseable {
         try (Stream<Path> s = Files.list(dir)) {
             regular = s.filter(Files::isRegularFile).sorted().toList();
         } catch (IOException e) {
-            throw new UserError(dir + ": cannot list the folder: " + HfFiles.reason(e));
+            throw new UserError(dir + ": cannot list the folder: " + UserError.reason(e));
         }
         List<Path> safetensors = regular.stream().filter(p -> p.getFileName().toString().endsWith(".safetensors")).toList();
         if (safetensors.size() == 1) return new Weights(safetensors, null, null);
@@ -176,7 +176,7 @@ public final class Checkpoint implements AutoCloseable {
             header = hb.array();
             mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
         } catch (IOException e) {
-            throw new UserError(where + ": cannot read: " + HfFiles.reason(e));
+            throw new UserError(where + ": cannot read: " + UserError.reason(e));
         }
         long dataStart = 8 + header.length;
         Shard shard = new Shard(file, mapped.asSlice(dataStart).asReadOnly());

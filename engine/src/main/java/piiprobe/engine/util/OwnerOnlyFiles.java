@@ -6,11 +6,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -57,7 +54,7 @@ public final class OwnerOnlyFiles {
         } catch (FileAlreadyExistsException e) {
             if (!Files.isDirectory(folder)) throw new UserError("cannot create the folder " + asked + ": " + folder + " is a file");
         } catch (IOException e) {
-            throw new UserError("cannot create the folder " + asked + ": " + reason(e), e);
+            throw new UserError("cannot create the folder " + asked + ": " + UserError.reason(e), e);
         }
     }
 
@@ -89,7 +86,7 @@ public final class OwnerOnlyFiles {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             moved = true;
         } catch (IOException e) {
-            throw new UserError("cannot write " + file + ": " + reason(e), e);
+            throw new UserError("cannot write " + file + ": " + UserError.reason(e), e);
         } finally {
             if (!moved) deleteQuietly(tmp);
         }
@@ -101,7 +98,7 @@ public final class OwnerOnlyFiles {
         try {
             Files.createFile(file, attributes(file, FILE));
         } catch (IOException e) {
-            throw new UserError("cannot create " + file + ": " + reason(e), e);
+            throw new UserError("cannot create " + file + ": " + UserError.reason(e), e);
         }
         Path folder = file.toAbsolutePath().getParent();
         if (folder != null) syncDirectory(folder);
@@ -114,20 +111,6 @@ public final class OwnerOnlyFiles {
         } catch (IOException | UnsupportedOperationException e) {
             // some file systems cannot open or sync a folder; the rename itself stays atomic
         }
-    }
-
-    /**
-     * Why a file operation failed, in a few words: the system's reason ("Read-only file system", "No space
-     * left on device") where it gives one.
-     */
-    public static String reason(IOException e) {
-        return switch (e) {
-            case AccessDeniedException a -> "permission denied";
-            case NoSuchFileException n -> "no such file or folder " + n.getFile();
-            case FileAlreadyExistsException f -> f.getFile() + " exists already";
-            case FileSystemException f when f.getReason() != null -> f.getReason();
-            default -> e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-        };
     }
 
     /** Owner-only permissions where the file system has POSIX permissions; none elsewhere. */
