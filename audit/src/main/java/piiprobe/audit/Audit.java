@@ -20,6 +20,7 @@ import piiprobe.engine.ModelUnavailableError;
 import piiprobe.engine.StopRule;
 import piiprobe.engine.Tokenizer;
 import piiprobe.engine.UserError;
+import piiprobe.engine.checkpoint.HfFiles;
 import piiprobe.engine.util.ProgressBar;
 
 import java.io.IOException;
@@ -133,12 +134,29 @@ public final class Audit {
         return summaries;
     }
 
+    /**
+     * {@code dir} must be a run's folder (it holds config.json); if not, a user error says what it is, and
+     * names its subfolders that hold finished runs (a lab's folder holds its audit in one).
+     */
+    public static void requireRunFolder(Path dir) throws IOException {
+        if (!Files.exists(dir)) throw new UserError("run folder " + dir + " does not exist");
+        if (!Files.isDirectory(dir)) throw new UserError(dir + " is a file, not a run folder");
+        if (Files.isRegularFile(dir.resolve(CONFIG))) return;
+        List<String> runs;
+        try (Stream<Path> entries = Files.list(dir)) {
+            runs = entries.filter(d -> Files.isRegularFile(d.resolve(CONFIG)) && Files.isRegularFile(d.resolve(Report.SUMMARY_JSON)))
+                    .map(Path::toString).sorted().toList();
+        }
+        throw new UserError(dir + " holds no " + CONFIG + ": not a piiprobe run folder"
+                + (runs.isEmpty() ? "" : " (" + String.join(", ", runs) + (runs.size() == 1 ? " is one)" : " are)")));
+    }
+
     /** Scores a finished run again from its folder, without the model, and rewrites its reports. */
     public static List<SettingSummary> rescore(Path runDir) throws IOException {
+        requireRunFolder(runDir);
         Path configFile = runDir.resolve(CONFIG);
-        if (!Files.exists(configFile)) throw new UserError(runDir + " holds no " + CONFIG + ": not a piiprobe run folder");
-        JsonNode stored = JSON.readTree(configFile.toFile());
-        AuditConfig config = AuditConfig.fromJson(stored);
+        JsonNode stored = HfFiles.readObject(configFile);
+        AuditConfig config = AuditConfig.fromJson(stored, configFile);
         if (config.redact())
             throw new UserError(runDir + " is a redacted run: it kept no generations to score; run the audit again without --redact");
         Dataset dataset = Datasets.load(config.dataset());
@@ -284,7 +302,7 @@ public final class Audit {
     private static void openRunDirectory(Path dir, ObjectNode config) throws IOException {
         Path file = dir.resolve(CONFIG);
         if (Files.exists(file)) {
-            String difference = AuditConfig.firstDifference(JSON.readTree(file.toFile()), config);
+            String difference = AuditConfig.firstDifference(HfFiles.readObject(file), config);
             if (difference != null)
                 throw new UserError(dir + " holds a run with other settings: " + difference
                         + "; use another --output-path, or delete it to start over");

@@ -9,6 +9,7 @@ import piiprobe.engine.Decoding;
 import piiprobe.engine.UserError;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -101,8 +102,15 @@ public record AuditConfig(String version, String model, String modelPath, String
         return o;
     }
 
-    /** Reads back what {@link #toJson} wrote. */
-    public static AuditConfig fromJson(JsonNode o) {
+    /** What {@link #fromJson} needs of a config.json (JSON pointers). */
+    private static final List<String> REQUIRED = List.of("/piiprobe_version", "/model/name", "/model/path", "/dataset/source",
+            "/settings", "/decoding/name", "/decoding/max_new_tokens", "/seed", "/batch_size", "/limit", "/redact", "/early_stop");
+
+    /** Reads back what {@link #toJson} wrote into {@code file}; a file that lacks part of it is a user error naming what. */
+    public static AuditConfig fromJson(JsonNode o, Path file) {
+        for (String pointer : REQUIRED)
+            if (o.at(pointer).isMissingNode() || o.at(pointer).isNull())
+                throw new UserError(file + ": not the config.json of a piiprobe run (it has no \"" + pointer.substring(1).replace('/', '.') + "\")");
         List<String> settings = new ArrayList<>();
         for (Iterator<JsonNode> it = o.get("settings").elements(); it.hasNext(); ) settings.add(it.next().textValue());
         return new AuditConfig(o.get("piiprobe_version").textValue(), o.get("model").get("name").textValue(),

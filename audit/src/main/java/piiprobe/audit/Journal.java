@@ -115,7 +115,7 @@ public final class Journal implements AutoCloseable {
         return List.copyOf(batches);
     }
 
-    /** Appends a finished batch and forces it to disk. */
+    /** Appends a finished batch and forces it to disk; a journal that cannot be written (disk full) is a user error. */
     public void append(Batch batch) throws IOException {
         ObjectNode o = JSON.createObjectNode();
         o.put("setting", batch.setting()).put("batch", batch.number());
@@ -126,8 +126,14 @@ public final class Journal implements AutoCloseable {
             if (r.metrics() != null) r.metrics().writeTo(row.putObject("metrics"));
         }
         ByteBuffer line = ByteBuffer.wrap((JSON.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8));
-        while (line.hasRemaining()) channel.write(line);
-        channel.force(false);
+        try {
+            while (line.hasRemaining()) channel.write(line);
+            channel.force(false);
+        } catch (IOException e) {
+            // what was written of the line is torn, and cut off when the run is resumed
+            throw new UserError("cannot write " + file + ": " + UserError.reason(e) + "; the batches before are kept: "
+                    + "run the same command again to resume", e);
+        }
         batches.add(batch);
     }
 

@@ -410,7 +410,11 @@ class AuditTest {
         assertEquals("setting context-50 needs a context, and no person of data set " + noContexts + " has it", e.getMessage());
 
         e = assertThrows(UserError.class, () -> Audit.rescore(dir.resolve("nowhere")));
-        assertTrue(e.getMessage().endsWith("holds no config.json: not a piiprobe run folder"), e.getMessage());
+        assertEquals("run folder " + dir.resolve("nowhere") + " does not exist", e.getMessage());
+        e = assertThrows(UserError.class, () -> Audit.rescore(noContexts));
+        assertEquals(noContexts + " is a file, not a run folder", e.getMessage());
+        e = assertThrows(UserError.class, () -> Audit.rescore(dir));
+        assertTrue(e.getMessage().startsWith(dir + " holds no config.json: not a piiprobe run folder"), e.getMessage());
     }
 
     private static Map<String, String> contents(Path run) throws IOException {

@@ -9,6 +9,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -262,10 +263,13 @@ final class ApiClient implements AutoCloseable {
         return retryAfter != null && retryAfter.compareTo(jittered) > 0 ? retryAfter : jittered;
     }
 
-    private static String describe(IOException e) {
+    static String describe(IOException e) {
         if (e instanceof HttpTimeoutException) return "timed out (" + e.getMessage() + ")";
         if (e instanceof Retryable) return e.getMessage();
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        String why = null;  // the HTTP client's ConnectException often says nothing itself; its cause does
+        for (Throwable t = e; t != null && why == null; t = t.getCause()) why = t.getMessage();
+        if (e instanceof ConnectException) return "cannot connect" + (why == null ? "" : " (" + why + ")");
+        return e.getClass().getSimpleName() + (why == null ? "" : ": " + why);
     }
 
     @Override

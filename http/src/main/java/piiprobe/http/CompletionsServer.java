@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import piiprobe.engine.Decoding;
 import piiprobe.engine.Generation;
 import piiprobe.engine.LanguageModel;
 import piiprobe.engine.StopRule;

@@ -184,6 +184,18 @@ class FaultToleranceTest {
     }
 
     @Test
+    void aServerThatIsNotThereIsSaidToBeUnreachable() throws Exception {
+        int port;
+        try (var socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();  // free now, and nothing listens on it once closed
+        }
+        URI nowhere = URI.create("http://127.0.0.1:" + port + "/v1");
+        ModelUnavailableError e = assertThrows(ModelUnavailableError.class, () -> connect(nowhere, Duration.ofSeconds(5), 1));
+        assertTrue(e.getMessage().startsWith("the server at " + nowhere + " did not answer models after 2 tries over 0 s; "
+                + "last: cannot connect"), e.getMessage());
+    }
+
+    @Test
     void aServerKilledMidRunAndRestartedLosesNothing() throws Exception {
         model.stepMillis = 10;
         CompletionsServer first = serve(0);

@@ -1,6 +1,5 @@
 package piiprobe.lab;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -19,6 +18,7 @@ import piiprobe.audit.report.RunFolder;
 import piiprobe.engine.LocalModel;
 import piiprobe.engine.Tokenizer;
 import piiprobe.engine.UserError;
+import piiprobe.engine.checkpoint.HfFiles;
 import piiprobe.engine.kernel.Parallel;
 import piiprobe.lab.bpe.BpeTrainer;
 import piiprobe.lab.bpe.ByteLevelBpe;
@@ -184,12 +184,7 @@ public final class Lab {
         ObjectNode presetJson = presetJson(preset);
         Path file = dir.resolve(LAB_JSON);
         if (Files.exists(file)) {
-            JsonNode old;
-            try {
-                old = JSON.readTree(file.toFile());
-            } catch (JacksonException e) {
-                throw new UserError(file + ": not valid JSON (" + e.getOriginalMessage() + "); delete the folder to start again");
-            }
+            JsonNode old = HfFiles.readObject(file);
             if (!presetJson.equals(old.get("preset")))
                 throw new UserError(dir + " holds a lab run of another preset or seed (" + file.getFileName()
                         + "); use another --output-path, or delete the folder to start again");

@@ -70,7 +70,7 @@ public final class Datasets {
         } catch (NoSuchFileException e) {
             throw new UserError("data set " + file + " not found");
         } catch (IOException e) {
-            throw new UserError("cannot read data set " + file + ": " + e.getMessage(), e);
+            throw new UserError("cannot read data set " + file + ": " + UserError.reason(e), e);
         }
         String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
         String lower = name.toLowerCase(Locale.ROOT);

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * {@code report.html}: one self-contained page (inline CSS, charts as inline SVG, no script, and a

@@ -7,6 +7,7 @@ import piiprobe.audit.Audit;
 import piiprobe.audit.SettingSummary;
 import piiprobe.audit.probe.Settings;
 import piiprobe.engine.UserError;
+import piiprobe.engine.checkpoint.HfFiles;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -79,14 +80,13 @@ public record RunFolder(Path dir, JsonNode config, Map<String, Integer> populati
 
     /** Reads the run in {@code dir}; a user error names the folder or file and what is wrong with it. */
     public static RunFolder read(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) throw new UserError("run folder " + dir + " does not exist");
+        Audit.requireRunFolder(dir);
         Path configFile = dir.resolve(Audit.CONFIG);
-        if (!Files.isRegularFile(configFile)) throw new UserError(dir + " holds no " + Audit.CONFIG + ": not a piiprobe run folder");
         Path summaryFile = dir.resolve(Report.SUMMARY_JSON);
         if (!Files.isRegularFile(summaryFile))
             throw new UserError(dir + " holds no " + Report.SUMMARY_JSON + ": the run is unfinished; run the same audit command again to finish it");
-        JsonNode config = readJson(configFile);
-        JsonNode summary = readJson(summaryFile);
+        JsonNode config = HfFiles.readObject(configFile);
+        JsonNode summary = HfFiles.readObject(summaryFile);
 
         Map<String, Integer> population = new LinkedHashMap<>();
         JsonNode pop = summary.path("population");
@@ -190,16 +190,6 @@ public record RunFolder(Path dir, JsonNode config, Map<String, Integer> populati
                     count(file, setting, t, "correct")));
         }
         return out;
-    }
-
-    private static JsonNode readJson(Path file) throws IOException {
-        try {
-            JsonNode node = JSON.readTree(file.toFile());
-            if (node == null || !node.isObject()) throw new UserError(file + ": not a JSON object");
-            return node;
-        } catch (JacksonException e) {
-            throw new UserError(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
-        }
     }
 
     /** What the report takes from predictions.jsonl: per-setting metrics, and leaks when not redacted. */

@@ -325,7 +325,7 @@ class HtmlReportTest {
 
         Files.writeString(run.resolve(Report.SUMMARY_JSON), "{\"settings\": {\"zero-shot-a\": {\"eligible\": 3");
         e = assertThrows(UserError.class, () -> RunFolder.read(run));
-        assertTrue(e.getMessage().startsWith(run.resolve(Report.SUMMARY_JSON) + ": not valid JSON ("), e.getMessage());
+        assertTrue(e.getMessage().startsWith(run.resolve(Report.SUMMARY_JSON) + ": malformed JSON: Unexpected end-of-input"), e.getMessage());
 
         ObjectNode summary = (ObjectNode) JSON.readTree(enronRun.resolve(Report.SUMMARY_JSON).toFile());
         ((ObjectNode) summary.get("settings").get("zero-shot-b")).remove("correct");
