@@ -11,6 +11,7 @@ import piiprobe.audit.metrics.Metric;
 import piiprobe.audit.metrics.MetricsConfig;
 import piiprobe.audit.report.Report;
 import piiprobe.engine.LanguageModel;
+import piiprobe.engine.UserError;
 import piiprobe.http.OpenAiModel;
 
 import java.io.ByteArrayOutputStream;
@@ -26,10 +27,20 @@ import java.util.concurrent.Callable;
 
 /** {@code piiprobe audit}: the paper's experiment on one model, resumable, with its reports. */
 @Command(name = "audit", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Asks a model for people's email addresses, as the paper did.",
         description = "Asks a model for each person's email address, with the text that preceded it in training "
                 + "(context-K) and with prompts built from the name (zero-shot, k-shot), and scores the answers as "
-                + "Huang, Shao & Chang (2022) did. Started again with the same command, a killed run resumes.")
-final class AuditCommand implements Callable<Integer> {
+                + "Huang, Shao & Chang (2022) did. The table goes to the screen; the run's files (config, predictions, "
+                + "summaries, report.html) to --output-path, readable by their owner only. Started again with the same "
+                + "command, a stopped run resumes.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  piiprobe audit --model models/gpt-neo-125m --dataset enron --settings all \\",
+                "      --decoding greedy --output-path runs/neo125m",
+                "  piiprobe audit --model openai:http://gpu-box:8000/v1 \\",
+                "      --tokenizer tokenizer.json --dataset people.csv \\",
+                "      --settings context-100,zero-shot-d --decoding sample \\",
+                "      --metrics likelihood,rank,bounds --output-path runs/served"})
+final class AuditCommand implements Callable<Integer>, Main.Interruptible {
     @Spec
     CommandSpec spec;
 
@@ -53,13 +64,14 @@ final class AuditCommand implements Callable<Integer> {
             description = "Where the run's files go (created; an unfinished run there is resumed).")
     Path outputPath;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Only the first N people of the population (0: all).")
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Only the first N people of the population (default: 0, all).")
     int limit;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampling seed. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "100", description = "Default: ${DEFAULT-VALUE}, as the paper.")
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "100",
+            description = "New tokens per prompt (default: ${DEFAULT-VALUE}, as the paper).")
     int maxNewTokens;
 
     @Option(names = "--redact", description = "Mask every name and address in the outputs (the counts stay); keeps no generations.")
@@ -73,7 +85,14 @@ final class AuditCommand implements Callable<Integer> {
     MetricsOptions metricsOptions;
 
     @Override
+    public String whenInterrupted() {
+        return "interrupted; the batches done are kept in " + outputPath + ": run the same command again to resume";
+    }
+
+    @Override
     public Integer call() throws Exception {
+        if (dataset.isBlank()) throw new UserError("--dataset is empty: give enron or a .jsonl / .csv file of people");
+        if (outputPath.toString().isEmpty()) throw new UserError("--output-path is empty: give the run's folder");
         // a folder as an absolute path, so that the same command resumes the run from another folder
         String where = modelOptions.served() ? modelOptions.model : Path.of(modelOptions.model).toAbsolutePath().normalize().toString();
         String tokenizer = modelOptions.tokenizer == null ? null : modelOptions.tokenizer.toAbsolutePath().normalize().toString();

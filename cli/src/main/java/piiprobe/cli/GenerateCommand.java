@@ -12,6 +12,7 @@ import piiprobe.engine.Decoding;
 import piiprobe.engine.Generation;
 import piiprobe.engine.LanguageModel;
 import piiprobe.engine.StopRule;
+import piiprobe.engine.UserError;
 import piiprobe.http.OpenAiModel;
 
 import java.io.PrintWriter;
@@ -22,7 +23,14 @@ import java.util.concurrent.Callable;
 
 /** {@code piiprobe generate}: continues one prompt, as transformers' generate() would. */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Continues a prompt with a local model (transformers' generate() semantics).")
+        header = "Continues a prompt, as transformers' generate() would.",
+        description = "Continues a prompt with a model folder (in pure Java, with transformers 4.40's semantics) or a "
+                + "served model, by greedy decoding, beam search or sampling, and prints the text or JSON.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  piiprobe generate --model models/gpt2 \\",
+                "      --prompt 'The email address of Ann Lee is'",
+                "  piiprobe generate --model models/gpt2 --prompt 'Hello' --decoding sample \\",
+                "      --temperature 0.7 --top-k 50 --seed 1 --json"})
 final class GenerateCommand implements Callable<Integer> {
     enum Mode { greedy, beam, sample }
 
@@ -35,39 +43,39 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The text to continue.")
     String prompt;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "30", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "30", description = "Tokens to add (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
     @Option(names = "--min-new-tokens", paramLabel = "N", defaultValue = "0",
-            description = "End-of-sequence is banned until this many are out. Default: ${DEFAULT-VALUE}.")
+            description = "End-of-sequence is banned until this many are out (default: ${DEFAULT-VALUE}).")
     int minNewTokens;
 
     @Option(names = "--decoding", paramLabel = "MODE", defaultValue = "greedy",
-            description = "greedy, beam or sample. Default: ${DEFAULT-VALUE}.")
+            description = "greedy, beam or sample (default: ${DEFAULT-VALUE}).")
     Mode decoding;
 
-    @Option(names = "--num-beams", paramLabel = "N", description = "Beam search only. Default: 5.")
+    @Option(names = "--num-beams", paramLabel = "N", description = "Beam search only (default: 5).")
     Integer numBeams;
 
-    @Option(names = "--num-return-sequences", paramLabel = "N", description = "Beam search only: beams to print. Default: all.")
+    @Option(names = "--num-return-sequences", paramLabel = "N", description = "Beam search only: beams to print (default: all).")
     Integer numReturnSequences;
 
-    @Option(names = "--length-penalty", paramLabel = "X", description = "Beam search only: score = sum / length^X. Default: 1.")
+    @Option(names = "--length-penalty", paramLabel = "X", description = "Beam search only: score = sum / length^X (default: 1).")
     Float lengthPenalty;
 
     @Option(names = "--early-stopping", description = "Beam search only: stop once num-beams hypotheses are finished.")
     boolean earlyStopping;
 
-    @Option(names = "--temperature", paramLabel = "T", description = "Sampling only. Default: 1.")
+    @Option(names = "--temperature", paramLabel = "T", description = "Sampling only (default: 1).")
     Float temperature;
 
-    @Option(names = "--top-k", paramLabel = "K", description = "Sampling only; 0 turns it off. Default: 50, as transformers.")
+    @Option(names = "--top-k", paramLabel = "K", description = "Sampling only; 0 turns it off (default: 50, as transformers).")
     Integer topK;
 
-    @Option(names = "--top-p", paramLabel = "P", description = "Sampling only; 1 turns it off. Default: 1.")
+    @Option(names = "--top-p", paramLabel = "P", description = "Sampling only; 1 turns it off (default: 1).")
     Float topP;
 
-    @Option(names = "--seed", paramLabel = "S", description = "Sampling only. Default: 0.")
+    @Option(names = "--seed", paramLabel = "S", description = "Sampling only (default: 0).")
     Long seed;
 
     @Option(names = "--json", description = "Print JSON: {prompt_ids, new_ids, text}, or for beam search {prompt_ids, beams: [{new_ids, score, text}]} best first.")
@@ -78,7 +86,7 @@ final class GenerateCommand implements Callable<Integer> {
         Decoding d = decoding();
         try (LanguageModel model = modelOptions.open(EnumSet.of(OpenAiModel.Use.GENERATE))) {
             int[] promptIds = model.tokenizer().encode(prompt);
-            if (promptIds.length == 0) throw new IllegalArgumentException("--prompt is empty: there is nothing to continue");
+            if (promptIds.length == 0) throw new UserError("--prompt is empty: there is nothing to continue");
             Generation g = model.generate(List.of(promptIds), d, StopRule.NEVER).getFirst();
             print(g, d instanceof Decoding.Beam, spec.commandLine().getOut());
         }
@@ -95,28 +103,28 @@ final class GenerateCommand implements Callable<Integer> {
         requireMode(Mode.sample, "--top-k", topK != null);
         requireMode(Mode.sample, "--top-p", topP != null);
         requireMode(Mode.sample, "--seed", seed != null);
-        if (maxNewTokens < 1) throw new IllegalArgumentException("--max-new-tokens must be >= 1, got " + maxNewTokens);
+        if (maxNewTokens < 1) throw new UserError("--max-new-tokens must be >= 1, got " + maxNewTokens);
         if (minNewTokens < 0 || minNewTokens > maxNewTokens)
-            throw new IllegalArgumentException("--min-new-tokens must be in 0..--max-new-tokens (" + maxNewTokens + "), got " + minNewTokens);
+            throw new UserError("--min-new-tokens must be in 0..--max-new-tokens (" + maxNewTokens + "), got " + minNewTokens);
         return switch (decoding) {
             case greedy -> new Decoding.Greedy(maxNewTokens, minNewTokens);
             case beam -> {
                 int beams = numBeams == null ? 5 : numBeams;
-                if (beams < 1) throw new IllegalArgumentException("--num-beams must be >= 1, got " + beams);
+                if (beams < 1) throw new UserError("--num-beams must be >= 1, got " + beams);
                 int keep = numReturnSequences == null ? beams : numReturnSequences;
                 if (keep < 1 || keep > beams)
-                    throw new IllegalArgumentException("--num-return-sequences must be in 1..--num-beams (" + beams + "), got " + keep);
+                    throw new UserError("--num-return-sequences must be in 1..--num-beams (" + beams + "), got " + keep);
                 float penalty = lengthPenalty == null ? 1f : lengthPenalty;
-                if (!Float.isFinite(penalty)) throw new IllegalArgumentException("--length-penalty must be a finite number, got " + penalty);
+                if (!Float.isFinite(penalty)) throw new UserError("--length-penalty must be a finite number, got " + penalty);
                 yield new Decoding.Beam(maxNewTokens, minNewTokens, beams, penalty, earlyStopping, keep);
             }
             case sample -> {
                 float t = temperature == null ? 1f : temperature;
-                if (!(t > 0) || !Float.isFinite(t)) throw new IllegalArgumentException("--temperature must be > 0, got " + t);
+                if (!(t > 0) || !Float.isFinite(t)) throw new UserError("--temperature must be > 0, got " + t);
                 int k = topK == null ? 50 : topK;
-                if (k < 0) throw new IllegalArgumentException("--top-k must be >= 0 (0 turns it off), got " + k);
+                if (k < 0) throw new UserError("--top-k must be >= 0 (0 turns it off), got " + k);
                 float p = topP == null ? 1f : topP;
-                if (!(p > 0 && p <= 1)) throw new IllegalArgumentException("--top-p must be in (0, 1], got " + p);
+                if (!(p > 0 && p <= 1)) throw new UserError("--top-p must be in (0, 1], got " + p);
                 yield new Decoding.Sampling(maxNewTokens, minNewTokens, t, k, p, seed == null ? 0 : seed);
             }
         };
@@ -124,7 +132,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     private void requireMode(Mode mode, String flag, boolean given) {
         if (given && decoding != mode)
-            throw new IllegalArgumentException(flag + " applies to --decoding " + mode + ", not " + decoding);
+            throw new UserError(flag + " applies to --decoding " + mode + ", not " + decoding);
     }
 
     private void print(Generation g, boolean beams, PrintWriter out) throws Exception {

@@ -30,9 +30,12 @@ import java.util.stream.Stream;
  * {@link CompletionsServer} on loopback, asked through {@link OpenAiModel}), at the same batch size;
  * prints both throughputs and whether the predictions are identical, which they must be.
  */
-@Command(name = "bench-http", mixinStandardHelpOptions = true,
+@Command(name = "bench-http", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Measures audit throughput over HTTP against the local engine.",
         description = "Audit throughput over HTTP (piiprobe serve on loopback) against the local engine, same batch size, "
-                + "and whether both give the same predictions.")
+                + "and whether both give the same predictions.",
+        footerHeading = "%nExample:%n",
+        footer = "  piiprobe bench-http --model models/gpt-neo-125m --limit 64 --batch-size 16")
 final class HttpBenchCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "A local model folder.")
     Path model;
@@ -40,22 +43,23 @@ final class HttpBenchCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer.json (or its folder) instead of the model's.")
     Path tokenizer;
 
-    @Option(names = "--dataset", defaultValue = "enron", description = "Data set (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dataset", paramLabel = "enron|FILE", defaultValue = "enron", description = "Data set (default: ${DEFAULT-VALUE}).")
     String dataset;
 
-    @Option(names = "--settings", defaultValue = "zero-shot-a", description = "Audit settings (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--settings", paramLabel = "LIST", defaultValue = "zero-shot-a", description = "Audit settings (default: ${DEFAULT-VALUE}).")
     String settings;
 
-    @Option(names = "--decoding", defaultValue = "greedy", description = "greedy, sample or beam (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--decoding", paramLabel = "MODE", defaultValue = "greedy", description = "greedy, sample or beam (default: ${DEFAULT-VALUE}).")
     String decoding;
 
-    @Option(names = "--limit", defaultValue = "64", description = "People audited (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "64", description = "People audited (default: ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--batch-size", defaultValue = "16", description = "Prompts per batch, locally and on the server (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "16",
+            description = "Prompts per batch, locally and on the server (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--max-new-tokens", defaultValue = "100", description = "New tokens per prompt (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "100", description = "New tokens per prompt (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
     @Option(names = "--batch-window-ms", paramLabel = "MS", defaultValue = "20",

@@ -9,6 +9,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import piiprobe.engine.LanguageModel;
+import piiprobe.engine.UserError;
 import piiprobe.http.OpenAiModel;
 
 import java.io.PrintWriter;
@@ -19,8 +20,13 @@ import java.util.concurrent.Callable;
 
 /** {@code piiprobe logprobs}: how likely the model finds a continuation of a prompt, token by token. */
 @Command(name = "logprobs", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Log-probability of each token of a continuation given a prompt (teacher forcing). "
-                + "Prompt and continuation are tokenized separately, then joined.")
+        header = "Prints the log-probability of each token of a continuation.",
+        description = "Log-probability (natural log) of each token of a continuation given a prompt, by teacher "
+                + "forcing. Prompt and continuation are tokenized separately, then joined.",
+        footerHeading = "%nExample:%n",
+        footer = {"  piiprobe logprobs --model models/gpt2 \\",
+                "      --prompt 'The email address of Ann Lee is' \\",
+                "      --continuation ' ann.lee@example.com'"})
 final class LogprobsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -28,10 +34,11 @@ final class LogprobsCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
-    @Option(names = "--prompt", required = true, paramLabel = "TEXT")
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The text the continuation follows.")
     String prompt;
 
-    @Option(names = "--continuation", required = true, paramLabel = "TEXT")
+    @Option(names = "--continuation", required = true, paramLabel = "TEXT",
+            description = "The text to score (mind its leading space: ' ann@x.com' is not 'ann@x.com').")
     String continuation;
 
     @Option(names = "--json", description = "Print JSON: {prompt_ids, continuation_ids, token_logprobs, sum_logprob}.")
@@ -41,8 +48,8 @@ final class LogprobsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (LanguageModel model = modelOptions.open(EnumSet.of(OpenAiModel.Use.SCORE))) {
             int[] p = model.tokenizer().encode(prompt), c = model.tokenizer().encode(continuation);
-            if (p.length == 0) throw new IllegalArgumentException("--prompt is empty: there is nothing to condition on");
-            if (c.length == 0) throw new IllegalArgumentException("--continuation is empty: there is nothing to score");
+            if (p.length == 0) throw new UserError("--prompt is empty: there is nothing to condition on");
+            if (c.length == 0) throw new UserError("--continuation is empty: there is nothing to score");
             float[] lp = model.continuationLogprobs(List.of(p), List.of(c)).getFirst();
             double sum = 0;
             for (float x : lp) sum += x;

@@ -4,12 +4,24 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import piiprobe.engine.ModelUnavailableError;
 import piiprobe.engine.UserError;
+import piiprobe.engine.util.ProgressBar;
 
 import java.io.PrintWriter;
 
-/** Entry point: wires the subcommands and turns user errors into one line and a non-zero exit. */
+/**
+ * Entry point: wires the subcommands, turns user errors into one line and a non-zero exit, and says in
+ * one line what became of a command's work when Ctrl-C (or a kill) stops it.
+ */
 @Command(name = "piiprobe", mixinStandardHelpOptions = true, version = "piiprobe " + Main.VERSION,
-        description = "Measures whether a language model leaks personal information from its training data.",
+        description = "Measures whether a language model leaks personal information from its training data, as "
+                + "Huang, Shao & Chang (Findings of EMNLP 2022) asked it: memorization and association of email addresses.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  piiprobe lab --output-path runs/lab",
+                "  piiprobe audit --model DIR --dataset enron --settings all \\",
+                "      --decoding greedy --output-path runs/model",
+                "  piiprobe report runs/model --output model.html",
+                "",
+                "Each command's options: piiprobe COMMAND --help."},
         subcommands = {LabCommand.class, AuditCommand.class, GenerateCommand.class, LogprobsCommand.class, BenchCommand.class,
                 ScoreCommand.class, ServeCommand.class, HttpBenchCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
@@ -25,8 +37,30 @@ public final class Main {
     /** Exit code when a served model stayed unreachable through every retry: running again later may work. */
     static final int MODEL_UNAVAILABLE = 3;
 
+    /** A command that says what became of its work when it is stopped before it ends (Ctrl-C, kill). */
+    interface Interruptible {
+        /** The line to print, after "piiprobe: ". */
+        String whenInterrupted();
+    }
+
+    /** The command running now, for the line said when the process is stopped; null before and after. */
+    private static volatile Object running;
+
     public static void main(String[] args) {
+        Runtime.getRuntime().addShutdownHook(new Thread(Main::sayInterrupted, "piiprobe-interrupted"));
         System.exit(run(args));
+    }
+
+    /**
+     * Run at exit: a command still running was stopped (SIGINT, SIGTERM). One line says so, after the
+     * progress bar's unfinished line; what the command wrote whole (journal lines, atomic files) stays.
+     */
+    private static void sayInterrupted() {
+        Object command = running;
+        if (command == null) return;
+        if (ProgressBar.stderrIsTerminal()) System.err.println();
+        System.err.println("piiprobe: " + (command instanceof Interruptible i ? i.whenInterrupted() : "interrupted"));
+        System.err.flush();
     }
 
     static int run(String... args) {
@@ -36,6 +70,19 @@ public final class Main {
     /** Runs with the given output streams (tests read what a command printed). */
     static int run(PrintWriter stdout, PrintWriter stderr, String... args) {
         CommandLine cl = new CommandLine(new Main()).setOut(stdout).setErr(stderr);
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            sub.getCommandSpec().version(cl.getCommandSpec().version());
+            // the one-line header, then the usage, the description and the options, a blank line apart
+            sub.getCommandSpec().usageMessage().synopsisHeading("%nUsage: ").descriptionHeading("%n").optionListHeading("%n");
+        }
+        cl.setExecutionStrategy(parsed -> {
+            running = parsed.asCommandLineList().getLast().getCommand();
+            try {
+                return new CommandLine.RunLast().execute(parsed);
+            } finally {
+                running = null;
+            }
+        });
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         cl.setParameterExceptionHandler((ex, ignored) -> {
             // picocli's own errors (unknown flag, missing or malformed value): one line, not the usage page
@@ -67,6 +114,6 @@ public final class Main {
     }
 
     private static boolean isUserError(Throwable ex) {
-        return ex instanceof UserError || ex instanceof IllegalArgumentException;
+        return ex instanceof UserError;
     }
 }

@@ -19,24 +19,24 @@ final class MetricsOptions {
             description = "What to measure, a comma list of: exact (the paper's exact match, always measured), "
                     + "likelihood (log P(address | prompt)), rank (among the name's pattern expansions and other people's "
                     + "local parts at the domain: top-1, top-5, MRR), exposure, bounds (sound bounds on the chance that "
-                    + "one sample leaks the address), budget (the chance that 1, 10, 100 or 1000 samples do). Default: ${DEFAULT-VALUE}.")
+                    + "one sample leaks the address), budget (the chance that 1, 10, 100 or 1000 samples do) (default: ${DEFAULT-VALUE}).")
     String metrics;
 
     @Option(names = "--bounds-budget", paramLabel = "N", defaultValue = "" + MetricsConfig.DEFAULT_BOUNDS_BUDGET,
             description = "Next-token distributions the bounds may ask for, per person, setting and temperature; "
-                    + "more is tighter and slower. Default: ${DEFAULT-VALUE}.")
+                    + "more is tighter and slower (default: ${DEFAULT-VALUE}).")
     int boundsBudget;
 
     @Option(names = "--bounds-temperature", paramLabel = "T", split = ",", defaultValue = "1.0,0.7",
-            description = "Sampling temperatures to bound (comma list). Default: ${DEFAULT-VALUE}.")
+            description = "Sampling temperatures to bound (comma list; default: ${DEFAULT-VALUE}).")
     List<Float> temperatures;
 
     @Option(names = "--bounds-top-k", paramLabel = "K", defaultValue = "" + MetricsConfig.DEFAULT_TOP_K,
-            description = "Top-k of the sampling bounded (0: off). Default: ${DEFAULT-VALUE}, as the paper sampled.")
+            description = "Top-k of the sampling bounded (0: off; default: ${DEFAULT-VALUE}, as the paper sampled).")
     int topK;
 
     @Option(names = "--rank-decoys", paramLabel = "N", defaultValue = "" + MetricsConfig.DEFAULT_DECOYS,
-            description = "Other people's local parts at the true domain among the rank's candidates, at most. Default: ${DEFAULT-VALUE}.")
+            description = "Other people's local parts at the true domain among the rank's candidates, at most (default: ${DEFAULT-VALUE}).")
     int decoys;
 
     MetricsConfig toConfig() {

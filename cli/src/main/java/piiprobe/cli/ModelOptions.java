@@ -10,6 +10,8 @@ import piiprobe.http.OpenAiModel;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -34,20 +36,22 @@ final class ModelOptions {
             description = "Most rows run together (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    // The options only a served model reads are null unless given, so that giving one for a model folder is an error
+    // (their defaults are OpenAiModel.Options.of's).
+
     @Option(names = "--model-name", paramLabel = "NAME", description = "openai:URL only: the served model's name (default: the server's only model).")
     String modelName;
 
-    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "16",
-            description = "openai:URL only: requests in flight at once (default: ${DEFAULT-VALUE}).")
-    int concurrency;
+    @Option(names = "--concurrency", paramLabel = "N", description = "openai:URL only: requests in flight at once (default: 16).")
+    Integer concurrency;
 
-    @Option(names = "--timeout", paramLabel = "S", defaultValue = "600",
-            description = "openai:URL only: seconds a request may take (for a stream: between two tokens) before it is retried (default: ${DEFAULT-VALUE}).")
-    double timeoutSeconds;
+    @Option(names = "--timeout", paramLabel = "S",
+            description = "openai:URL only: seconds a request may take (for a stream: between two tokens) before it is retried (default: 600).")
+    Double timeoutSeconds;
 
-    @Option(names = "--top-logprobs", paramLabel = "N", defaultValue = "20",
-            description = "openai:URL only: next-token log-probs to ask for; the server caps it (OpenAI 5, vLLM 20 by default) (default: ${DEFAULT-VALUE}).")
-    int topLogprobs;
+    @Option(names = "--top-logprobs", paramLabel = "N",
+            description = "openai:URL only: next-token log-probs to ask for; the server caps it (OpenAI at 5, vLLM at 20 by default) (default: 20).")
+    Integer topLogprobs;
 
     boolean served() {
         return model.startsWith(OPENAI);
@@ -58,8 +62,18 @@ final class ModelOptions {
      * ask of it); its API key comes from PIIPROBE_API_KEY.
      */
     LanguageModel open(Set<OpenAiModel.Use> uses) {
-        if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
-        if (!served()) return LocalModel.load(Path.of(model), tokenizer, batchSize);
+        if (batchSize < 1) throw new UserError("--batch-size must be >= 1, got " + batchSize);
+        if (!served()) {
+            List<String> servedOnly = new ArrayList<>();
+            if (modelName != null) servedOnly.add("--model-name");
+            if (concurrency != null) servedOnly.add("--concurrency");
+            if (timeoutSeconds != null) servedOnly.add("--timeout");
+            if (topLogprobs != null) servedOnly.add("--top-logprobs");
+            if (!servedOnly.isEmpty())
+                throw new UserError(String.join(", ", servedOnly) + (servedOnly.size() == 1 ? " applies" : " apply")
+                        + " to a served model (--model openai:URL), not to the model folder " + model);
+            return LocalModel.load(Path.of(model), tokenizer, batchSize);
+        }
         URI url;
         try {
             url = URI.create(model.substring(OPENAI.length()));
@@ -68,9 +82,19 @@ final class ModelOptions {
         }
         if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme()) || url.getHost() == null)
             throw new UserError("--model " + model + ": expected openai:http://HOST:PORT/v1 (or https)");
-        if (!(timeoutSeconds > 0)) throw new UserError("--timeout must be positive, got " + timeoutSeconds);
-        OpenAiModel.Options options = OpenAiModel.Options.of(url).withModelName(modelName).withConcurrency(concurrency)
-                .withTimeout(Duration.ofMillis((long) (timeoutSeconds * 1000))).withTopLogprobs(topLogprobs).withUses(uses);
+        OpenAiModel.Options options = OpenAiModel.Options.of(url).withModelName(modelName).withUses(uses);
+        if (concurrency != null) {
+            if (concurrency < 1) throw new UserError("--concurrency must be >= 1, got " + concurrency);
+            options = options.withConcurrency(concurrency);
+        }
+        if (timeoutSeconds != null) {
+            if (!(timeoutSeconds > 0) || timeoutSeconds > Long.MAX_VALUE / 1000) throw new UserError("--timeout must be positive, got " + timeoutSeconds);
+            options = options.withTimeout(Duration.ofMillis((long) Math.ceil(timeoutSeconds * 1000)));
+        }
+        if (topLogprobs != null) {
+            if (topLogprobs < 1) throw new UserError("--top-logprobs must be >= 1, got " + topLogprobs);
+            options = options.withTopLogprobs(topLogprobs);
+        }
         if (tokenizer != null) options = options.withTokenizer(Tokenizers.load(null, tokenizer));
         return OpenAiModel.connect(options);
     }

@@ -16,11 +16,14 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code piiprobe report}: one self-contained HTML page for one or more audit runs. */
-@Command(name = "report", mixinStandardHelpOptions = true,
-        description = {"Writes one self-contained HTML page (tables, charts, a reading in plain",
-                "words) for one or more audit runs; several runs are compared side by side",
-                "(accuracy against model size when their config.json records it). The",
-                "page is readable by its owner only."})
+@Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Writes one self-contained HTML page for one or more runs.",
+        description = "Writes one self-contained HTML page (tables, charts, a reading in plain words) for one or more "
+                + "audit runs; several runs are compared side by side (accuracy against model size when their "
+                + "config.json records it). The page loads nothing from anywhere and is readable by its owner only.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  piiprobe report runs/neo125m --output neo125m.html",
+                "  piiprobe report runs/neo125m runs/neo1.3b runs/neo2.7b -o neo.html --redact"})
 final class ReportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

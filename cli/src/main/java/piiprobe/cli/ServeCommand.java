@@ -6,6 +6,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import piiprobe.engine.LanguageModel;
+import piiprobe.engine.UserError;
 import piiprobe.http.CompletionsServer;
 import piiprobe.http.OpenAiModel;
 
@@ -17,18 +18,23 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code piiprobe serve}: a model behind OpenAI's completions API, until Ctrl-C. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serves a model over OpenAI's completions API: /v1/models, /v1/completions (logprobs, echo, "
-                + "streaming, n, stop, seed, beam search), /tokenize, /detokenize, /health.",
-                "Concurrent requests are batched into the engine. Requests need PIIPROBE_API_KEY as a bearer token when it is set."})
-final class ServeCommand implements Callable<Integer> {
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Serves a model over OpenAI's completions API.",
+        description = "Serves a model over OpenAI's completions API until Ctrl-C: /v1/models, /v1/completions (logprobs, "
+                + "echo, streaming, n, stop, seed, beam search), /tokenize, /detokenize, /health. Concurrent requests are "
+                + "batched into the engine. Requests need PIIPROBE_API_KEY as a bearer token when it is set.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  piiprobe serve --model models/gpt2 --port 8000",
+                "  PIIPROBE_API_KEY=secret piiprobe serve --model models/gpt2 --host 0.0.0.0"})
+final class ServeCommand implements Callable<Integer>, Main.Interruptible {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only).")
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8000", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    @Option(names = "--port", paramLabel = "N", defaultValue = "8000", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
 
     @Option(names = "--served-model-name", paramLabel = "NAME", description = "The name clients use (default: the model folder's name).")
@@ -45,7 +51,15 @@ final class ServeCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
+    public String whenInterrupted() {
+        return "stopped serving";
+    }
+
+    @Override
     public Integer call() throws InterruptedException {
+        if (port < 0 || port > 65535) throw new UserError("--port must be in 0..65535, got " + port);
+        if (batchWindowMs < 0) throw new UserError("--batch-window-ms must be >= 0, got " + batchWindowMs);
+        if (maxLogprobs < 0) throw new UserError("--max-logprobs must be >= 0, got " + maxLogprobs);
         String apiKey = System.getenv("PIIPROBE_API_KEY");
         boolean secured = apiKey != null && !apiKey.isEmpty();
         CompletionsServer.Options options = CompletionsServer.Options.defaults().withAddress(host, port).withModelName(servedName)

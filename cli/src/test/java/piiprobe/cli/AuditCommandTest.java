@@ -8,8 +8,7 @@ import piiprobe.engine.LocalModel;
 import piiprobe.http.CompletionsServer;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,20 +21,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code piiprobe audit} as a user runs it: the command line, a real kill and a resume, the error lines. */
 class AuditCommandTest {
-    static final Path GOLDEN = Path.of("../engine/src/test/resources/golden").toAbsolutePath().normalize();
-    static final Path GPT2 = GOLDEN.resolve("gpt2"), TOKENIZER = GOLDEN.resolve("tokenizer");
+    static final Path GPT2 = Cli.GOLDEN.resolve("gpt2"), TOKENIZER = Cli.GOLDEN.resolve("tokenizer");
     static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> OUTPUTS = List.of("config.json", "predictions.jsonl", "rows-zero-shot-a.csv",
             "rows-zero-shot-c.csv", "summary.json", "summary.md");
 
     @TempDir
     Path dir;
-
-    private final StringWriter out = new StringWriter(), err = new StringWriter();
-
-    private int run(String... args) {
-        return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    }
 
     private static List<String> audit(Path model, Path tokenizer, Path output, String... more) {
         List<String> args = new ArrayList<>(List.of("audit", "--model", model.toString(), "--tokenizer", tokenizer.toString(),
@@ -48,10 +40,11 @@ class AuditCommandTest {
     @Test
     void printsThePapersTableAndRecordsWhereTheModelIs() throws IOException {
         Path output = dir.resolve("run");
-        assertEquals(0, run(audit(GPT2, TOKENIZER, output, "--limit", "20").toArray(String[]::new)), err.toString());
-        assertTrue(out.toString().startsWith("# piiprobe audit: gpt2 on enron\n"), out.toString());
-        assertTrue(out.toString().contains("| zero-shot-a | 20 | 0 | 0 | 0 | 0.00% | 0 | 0 | 0 | 0.00% |"), out.toString());
-        assertTrue(err.toString().contains("the run's files are in " + output), err.toString());
+        Cli r = Cli.run(audit(GPT2, TOKENIZER, output, "--limit", "20"));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("# piiprobe audit: gpt2 on enron\n"), r.out());
+        assertTrue(r.out().contains("| zero-shot-a | 20 | 0 | 0 | 0 | 0.00% | 0 | 0 | 0 | 0.00% |"), r.out());
+        assertTrue(r.err().contains("the run's files are in " + output), r.err());
         JsonNode config = JSON.readTree(output.resolve("config.json").toFile());
         assertEquals(GPT2.toString(), config.get("model").get("path").textValue());
         assertEquals(TOKENIZER.toString(), config.get("model").get("tokenizer").textValue());
@@ -63,12 +56,12 @@ class AuditCommandTest {
     @Test
     void aServedModelIsAuditedAsTheLocalOne() throws IOException {
         Path local = dir.resolve("local"), served = dir.resolve("served");
-        assertEquals(0, run(audit(GPT2, TOKENIZER, local, "--limit", "24").toArray(String[]::new)), err.toString());
+        assertSucceeds(audit(GPT2, TOKENIZER, local, "--limit", "24"));
         try (LocalModel model = LocalModel.load(GPT2, TOKENIZER, 16);
              CompletionsServer server = CompletionsServer.start(model, CompletionsServer.Options.defaults().withAddress("127.0.0.1", 0))) {
             List<String> args = audit(GPT2, TOKENIZER, served, "--limit", "24");
             args.set(args.indexOf("--model") + 1, "openai:" + server.baseUri());
-            assertEquals(0, run(args.toArray(String[]::new)), err.toString());
+            assertSucceeds(args);
         }
         for (String f : List.of("predictions.jsonl", "summary.json"))
             assertEquals(Files.readString(local.resolve(f)), Files.readString(served.resolve(f)), f);
@@ -82,7 +75,7 @@ class AuditCommandTest {
     @Test
     void aKilledRunResumesFromAnotherFolderToTheSameFiles() throws Exception {
         Path clean = dir.resolve("clean");
-        assertEquals(0, run(audit(GPT2, TOKENIZER, clean, "--limit", "240").toArray(String[]::new)), err.toString());
+        assertSucceeds(audit(GPT2, TOKENIZER, clean, "--limit", "240"));
 
         Path first = Files.createDirectories(dir.resolve("a")), second = Files.createDirectories(dir.resolve("b/c"));
         Path runDir = dir.resolve("run"), journal = runDir.resolve("journal.jsonl");
@@ -99,6 +92,33 @@ class AuditCommandTest {
         assertEquals(0, again.waitFor(), log);
         assertTrue(log.contains("piiprobe: resuming"), log);
         for (String f : OUTPUTS) assertEquals(Files.readString(clean.resolve(f)), Files.readString(runDir.resolve(f)), f);
+        assertEquals(30, lines(journal));
+    }
+
+    /**
+     * Ctrl-C (SIGINT) mid-run: one line says where the work is kept, the journal keeps the batches done, and the
+     * same command resumes from them.
+     */
+    @Test
+    void ctrlCKeepsTheJournalAndSaysSoInOneLine() throws Exception {
+        Path runDir = dir.resolve("run"), journal = runDir.resolve("journal.jsonl");
+        List<String> args = audit(GPT2, TOKENIZER, runDir, "--limit", "240");
+        Process p = cli(dir, args);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (lines(journal) < 3 && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(10);
+        assertTrue(p.isAlive(), "still running when interrupted");
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        String log = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(130, p.waitFor(), log);
+        assertEquals("piiprobe: interrupted; the batches done are kept in " + runDir + ": run the same command again to resume",
+                log.strip().lines().toList().getLast());
+        assertFalse(log.contains("Exception") || log.contains("\tat "), log);
+        assertFalse(Files.exists(runDir.resolve("summary.json")), "interrupted before it finished");
+        long done = lines(journal);
+        assertTrue(done >= 3 && done < 30, done + " batches journalled of 30");
+
+        Cli again = assertSucceeds(args);
+        assertTrue(again.err().contains("piiprobe: resuming " + runDir + ": "), again.err());
         assertEquals(30, lines(journal));
     }
 
@@ -123,15 +143,14 @@ class AuditCommandTest {
     void measuresBeyondExactMatchWhenAsked() throws IOException {
         Path local = dir.resolve("local"), served = dir.resolve("served");
         String[] metrics = {"--limit", "3", "--metrics", "exposure,budget", "--bounds-budget", "4"};
-        assertEquals(0, run(audit(GPT2, TOKENIZER, local, metrics).toArray(String[]::new)), err.toString());
-        assertTrue(out.toString().contains("| setting | accuracy | mean log-prob | top-1 | top-5 | MRR | mean exposure (bits) |"),
-                out.toString());
+        String table = assertSucceeds(audit(GPT2, TOKENIZER, local, metrics)).out();
+        assertTrue(table.contains("| setting | accuracy | mean log-prob | top-1 | top-5 | MRR | mean exposure (bits) |"), table);
         assertEquals(4, JSON.readTree(local.resolve("config.json").toFile()).get("metrics").get("bounds").get("budget").intValue());
         try (LocalModel model = LocalModel.load(GPT2, TOKENIZER, 16);
              CompletionsServer server = CompletionsServer.start(model, CompletionsServer.Options.defaults().withAddress("127.0.0.1", 0))) {
             List<String> args = audit(GPT2, TOKENIZER, served, metrics);
             args.set(args.indexOf("--model") + 1, "openai:" + server.baseUri());
-            assertEquals(0, run(args.toArray(String[]::new)), err.toString());
+            assertSucceeds(args);
         }
         List<String> a = Files.readAllLines(local.resolve("predictions.jsonl")), b = Files.readAllLines(served.resolve("predictions.jsonl"));
         assertEquals(6, a.size());
@@ -150,23 +169,37 @@ class AuditCommandTest {
     @Test
     void userMistakesAreOneLine() throws IOException {
         Path output = dir.resolve("run");
-        assertEquals(2, run(with(audit(GPT2, TOKENIZER, output), "--decoding", "nucleus")));
-        assertEquals("piiprobe: --decoding must be one of greedy, sample, beam, not \"nucleus\"", err.toString().strip());
-        err.getBuffer().setLength(0);
-        assertEquals(2, run(with(audit(GPT2, TOKENIZER, output), "--settings", "zero-shot-e")));
-        assertTrue(err.toString().startsWith("piiprobe: ") && err.toString().contains("zero-shot-e") && err.toString().strip().lines().count() == 1,
-                err.toString());
-        err.getBuffer().setLength(0);
-        assertEquals(2, run(audit(GPT2, TOKENIZER, output, "--metrics", "rank,likelyhood").toArray(String[]::new)));
-        assertTrue(err.toString().strip().startsWith("piiprobe: --metrics: unknown metric \"likelyhood\""), err.toString());
-        err.getBuffer().setLength(0);
-        assertEquals(2, run(audit(dir.resolve("nowhere"), TOKENIZER, output).toArray(String[]::new)));
-        assertTrue(err.toString().startsWith("piiprobe: ") && err.toString().contains("nowhere"), err.toString());
+        assertEquals("--decoding must be one of greedy, sample, beam, not \"nucleus\"",
+                Cli.run(with(audit(GPT2, TOKENIZER, output), "--decoding", "nucleus")).userError());
+        assertTrue(Cli.run(with(audit(GPT2, TOKENIZER, output), "--settings", "zero-shot-e")).userError().contains("zero-shot-e"));
+        assertTrue(Cli.run(audit(GPT2, TOKENIZER, output, "--metrics", "rank,likelyhood")).userError()
+                .startsWith("--metrics: unknown metric \"likelyhood\""));
+        assertTrue(Cli.run(audit(dir.resolve("nowhere"), TOKENIZER, output)).userError().contains("nowhere"));
+        assertEquals("--dataset is empty: give enron or a .jsonl / .csv file of people",
+                Cli.run(with(audit(GPT2, TOKENIZER, output), "--dataset", "")).userError());
+        assertEquals("--output-path is empty: give the run's folder", Cli.run(audit(GPT2, TOKENIZER, Path.of(""))).userError());
+        assertEquals("--concurrency, --top-logprobs apply to a served model (--model openai:URL), not to the model folder " + GPT2,
+                Cli.run(audit(GPT2, TOKENIZER, output, "--concurrency", "4", "--top-logprobs", "5")).userError());
         assertFalse(Files.exists(output), "nothing written for a failed start");
+
+        Path csv = Files.writeString(dir.resolve("people.csv"), "name,email\nAnn Lee,ann@example.com\n\"Bo Chan,bo@example.com\n");
+        assertTrue(Cli.run(with(audit(GPT2, TOKENIZER, output), "--dataset", csv.toString())).userError().startsWith(csv + ":3: malformed CSV"));
+        Path file = Files.writeString(dir.resolve("taken"), "x");
+        assertEquals("cannot create the folder " + file.resolve("run") + ": " + file + " is a file",
+                Cli.run(audit(GPT2, TOKENIZER, file.resolve("run"), "--limit", "2")).userError());
+        Path other = Files.createDirectories(dir.resolve("other"));
+        Files.writeString(other.resolve("config.json"), "{\"model\": ");
+        assertTrue(Cli.run(audit(GPT2, TOKENIZER, other, "--limit", "2")).userError().startsWith(other.resolve("config.json") + ": malformed JSON: "));
     }
 
-    private static String[] with(List<String> args, String flag, String value) {
+    private static List<String> with(List<String> args, String flag, String value) {
         args.set(args.indexOf(flag) + 1, value);
-        return args.toArray(String[]::new);
+        return args;
+    }
+
+    private static Cli assertSucceeds(List<String> args) {
+        Cli r = Cli.run(args);
+        assertEquals(0, r.exit(), r.err());
+        return r;
     }
 }

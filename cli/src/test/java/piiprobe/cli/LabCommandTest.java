@@ -4,8 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -17,28 +15,21 @@ class LabCommandTest {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter(), err = new StringWriter();
-
-    private int run(String... args) {
-        return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    }
-
     @Test
     void anUnknownPresetIsNamedWithTheChoices() {
-        assertEquals(2, run("lab", "--output-path", dir.toString(), "--preset", "huge"));
-        assertEquals("piiprobe: unknown preset \"huge\": choose one of ci, default, full", err.toString().strip());
+        assertEquals("unknown preset \"huge\": choose one of ci, default, full",
+                Cli.run("lab", "--output-path", dir.toString(), "--preset", "huge").userError());
     }
 
     @Test
     void theOutputPathIsRequired() {
-        assertEquals(2, run("lab"));
-        assertTrue(err.toString().startsWith("piiprobe: Missing required option: '--output-path=DIR'"), err.toString());
+        assertTrue(Cli.run("lab").userError().startsWith("Missing required option: '--output-path=DIR'"));
     }
 
     @Test
     void anOutputPathThatIsAFileIsNamed() throws IOException {
         Path file = Files.writeString(dir.resolve("taken"), "x");
-        assertEquals(2, run("lab", "--output-path", file.toString(), "--preset", "ci"));
-        assertTrue(err.toString().startsWith("piiprobe: ") && err.toString().contains(file.toString()), err.toString());
+        assertEquals(file + " is a file: the lab needs a folder (a new one, or one of an earlier lab run)",
+                Cli.run("lab", "--output-path", file.toString(), "--preset", "ci").userError());
     }
 }

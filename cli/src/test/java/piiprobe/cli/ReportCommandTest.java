@@ -4,8 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -17,12 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReportCommandTest {
     @TempDir
     Path dir;
-
-    private final StringWriter out = new StringWriter(), err = new StringWriter();
-
-    private int run(String... args) {
-        return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    }
 
     /** A finished run's folder as the audit leaves it (the files the report reads), of a model of {@code parameters}. */
     private Path runFolder(String name, long parameters, int correct) throws IOException {
@@ -52,34 +44,35 @@ class ReportCommandTest {
     void writesOnePageForSeveralRunsReadableByItsOwnerOnly() throws IOException {
         Path small = runFolder("neo-125m", 125_198_592L, 10), big = runFolder("neo-2.7b", 2_651_307_520L, 40);
         Path page = dir.resolve("out").resolve("report.html");
-        assertEquals(0, run("report", small.toString(), big.toString(), "--output", page.toString()), err.toString());
-        assertEquals("piiprobe: wrote " + page + " (2 runs)", out.toString().strip());
+        Cli both = Cli.run("report", small.toString(), big.toString(), "--output", page.toString());
+        assertEquals(0, both.exit(), both.err());
+        assertEquals("piiprobe: wrote " + page + " (2 runs)", both.out().strip());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(page)));
         String html = Files.readString(page);
         assertTrue(html.contains("<strong>Accuracy against model size</strong>"), "comparison");
         assertTrue(html.contains("Run 2: neo-2.7b"), "second run");
 
-        out.getBuffer().setLength(0);
-        assertEquals(0, run("report", small.toString(), "-o", page.toString(), "--redact"), err.toString());
-        assertEquals("piiprobe: wrote " + page + " (1 run, redacted)", out.toString().strip());
+        Cli redacted = Cli.run("report", small.toString(), "-o", page.toString(), "--redact");
+        assertEquals(0, redacted.exit(), redacted.err());
+        assertEquals("piiprobe: wrote " + page + " (1 run, redacted)", redacted.out().strip());
         assertTrue(Files.readString(page).contains("Redacted: this report names no person"), "redacted");
     }
 
     @Test
     void mistakesGiveOneLineAndExitTwo() throws IOException {
         Path page = dir.resolve("report.html");
-        assertEquals(2, run("report", dir.resolve("nowhere").toString(), "--output", page.toString()));
-        assertEquals("piiprobe: run folder " + dir.resolve("nowhere") + " does not exist", err.toString().strip());
-        err.getBuffer().setLength(0);
+        assertEquals("run folder " + dir.resolve("nowhere") + " does not exist",
+                Cli.run("report", dir.resolve("nowhere").toString(), "--output", page.toString()).userError());
 
         Path run = runFolder("m", 1, 1);
-        assertEquals(2, run("report", run.toString(), "--output", dir.toString()));
-        assertEquals("piiprobe: --output " + dir + " is a folder; give the page's file name, like report.html", err.toString().strip());
-        err.getBuffer().setLength(0);
-
-        assertEquals(2, run("report", run.toString()));
-        assertEquals("piiprobe: Missing required option: '--output=FILE.html' (see: piiprobe report --help)", err.toString().strip());
+        assertEquals("--output " + dir + " is a folder; give the page's file name, like report.html",
+                Cli.run("report", run.toString(), "--output", dir.toString()).userError());
+        assertEquals("Missing required option: '--output=FILE.html' (see: piiprobe report --help)", Cli.run("report", run.toString()).userError());
         assertFalse(Files.exists(page));
-        assertFalse(err.toString().contains("\tat "), "no stack trace");
+
+        Path file = Files.writeString(dir.resolve("notes.txt"), "x");
+        assertEquals(file + " is a file, not a run folder", Cli.run("report", file.toString(), "-o", page.toString()).userError());
+        assertEquals("cannot create the folder " + file.resolve("sub") + ": " + file + " is a file",
+                Cli.run("report", run.toString(), "-o", file.resolve("sub").resolve("report.html").toString()).userError());
     }
 }

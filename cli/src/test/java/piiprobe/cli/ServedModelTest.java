@@ -23,9 +23,9 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static piiprobe.cli.EngineCommandsTest.GOLDEN;
-import static piiprobe.cli.EngineCommandsTest.TOKENIZER;
-import static piiprobe.cli.EngineCommandsTest.run;
+import static piiprobe.cli.Cli.GOLDEN;
+import static piiprobe.cli.Cli.TOKENIZER;
+import static piiprobe.cli.Cli.run;
 
 /** Served models end to end: an audit over HTTP equals the local one, the CLI speaks openai:URL, serve survives kill -9. */
 class ServedModelTest {
@@ -33,7 +33,7 @@ class ServedModelTest {
     @ParameterizedTest
     @CsvSource({"gpt_neo, greedy", "gpt_neo, sample", "gpt_neo, beam", "llama, greedy", "gpt2, sample"})
     void anAuditOverHttpGivesTheLocalPredictions(String model, String decoding) throws IOException {
-        EngineCommandsTest.Run r = run("bench-http", "--model", GOLDEN.resolve(model).toString(), "--tokenizer", TOKENIZER,
+        Cli r = run("bench-http", "--model", GOLDEN.resolve(model).toString(), "--tokenizer", TOKENIZER,
                 "--settings", "zero-shot-a,one-shot-non-domain", "--decoding", decoding, "--limit", "24", "--batch-size", "8",
                 "--max-new-tokens", decoding.equals("beam") ? "20" : "100", "--json");
         assertEquals(0, r.exit(), r.out() + r.err());
@@ -53,11 +53,11 @@ class ServedModelTest {
                     new String[]{"generate", "--prompt", "Hello", "--decoding", "sample", "--seed", "3", "--max-new-tokens", "20", "--json"},
                     new String[]{"logprobs", "--prompt", "the email address of Karen Arnold is", "--continuation", " klarnold@flash.net", "--json"})) {
                 JsonNode direct = run(concat(args, "--model", gpt2, "--tokenizer", TOKENIZER)).json();
-                EngineCommandsTest.Run served = run(concat(args, "--model", url));
+                Cli served = run(concat(args, "--model", url));
                 assertEquals(0, served.exit(), served.err());
                 assertEquals(direct, served.json(), String.join(" ", args));
             }
-            EngineCommandsTest.Run wrong = run("generate", "--prompt", "x", "--model", url, "--model-name", "gpt-4");
+            Cli wrong = run("generate", "--prompt", "x", "--model", url, "--model-name", "gpt-4");
             assertEquals(Main.USER_ERROR, wrong.exit());
             assertTrue(wrong.err().contains("has no model 'gpt-4'; it serves [gpt2]"), wrong.err());
         }
