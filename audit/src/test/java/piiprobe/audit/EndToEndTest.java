@@ -33,7 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * output transformers fixed) a {@link SpellingGpt2} names addresses that depend on each prompt's length.
  */
 class EndToEndTest {
-    static final Path GOLDEN = Path.of("../engine/src/test/resources/golden");
     static final ObjectMapper JSON = new ObjectMapper();
     private final PrintStream log = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
@@ -54,7 +53,7 @@ class EndToEndTest {
 
     @BeforeAll
     static void writeModelAndData() throws IOException {
-        gpt2 = Tokenizers.load(GOLDEN.resolve("gpt2"), GOLDEN.resolve("tokenizer"));
+        gpt2 = Tokenizers.load(Golden.DIR.resolve("gpt2"), Golden.TOKENIZER);
         spelling = shared.resolve("spelling");
         SpellingGpt2.write(spelling, gpt2, SPELLED);
         // Cy and Sue are controls; Gus's four-word name leaves him out, as the paper did
@@ -82,7 +81,7 @@ class EndToEndTest {
 
     private Path audit(Path model, Path dataset, String settings, String decoding, int batch, int limit, boolean earlyStop,
                        Path out) throws IOException {
-        try (LocalModel m = LocalModel.load(model, GOLDEN.resolve("tokenizer"), batch)) {
+        try (LocalModel m = LocalModel.load(model, Golden.TOKENIZER, batch)) {
             Audit.run(m, new AuditConfig("test", m.name(), model.toString(), dataset.toString(), List.of(settings), decoding,
                     100, 0, batch, limit, false, earlyStop), out, log);
         }
@@ -178,8 +177,8 @@ class EndToEndTest {
     /** The golden GPT-2 on the paper's data: continuations are transformers' greedy ones, nothing is predicted. */
     @Test
     void goldenGpt2OnEnronContinuesAsTransformersDid(@TempDir Path dir) throws IOException {
-        Path run = audit(GOLDEN.resolve("gpt2"), Path.of("enron"), "zero-shot-a,one-shot", "greedy", 16, 32, true, dir.resolve("run"));
-        JsonNode golden = JSON.readTree(GOLDEN.resolve("gpt2/golden.json").toFile());
+        Path run = audit(Golden.DIR.resolve("gpt2"), Path.of("enron"), "zero-shot-a,one-shot", "greedy", 16, 32, true, dir.resolve("run"));
+        JsonNode golden = JSON.readTree(Golden.DIR.resolve("gpt2/golden.json").toFile());
         assertEquals("the email address of Karen Arnold is", golden.get("texts").get(0).get("text").textValue());
         String first30 = golden.get("greedy").get("runs").get(0).get("text_cleanup").textValue();
         JsonNode karen = JSON.readTree(Files.readAllLines(run.resolve(Report.PREDICTIONS)).getFirst());

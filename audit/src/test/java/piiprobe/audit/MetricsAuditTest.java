@@ -46,8 +46,7 @@ class MetricsAuditTest {
 
     @BeforeAll
     static void load() {
-        Path golden = Path.of("../engine/src/test/resources/golden");
-        gpt2 = LocalModel.load(golden.resolve("gpt2"), golden.resolve("tokenizer"), 16);
+        gpt2 = Golden.gpt2();
     }
 
     @AfterAll

@@ -40,11 +40,10 @@ class SpellingModelBoundsTest {
 
     @BeforeAll
     static void write() throws IOException {
-        Path golden = Path.of("../engine/src/test/resources/golden");
-        try (HfTokenizer gpt2 = Tokenizers.load(golden.resolve("gpt2"), golden.resolve("tokenizer"))) {
+        try (HfTokenizer gpt2 = Tokenizers.load(Golden.DIR.resolve("gpt2"), Golden.TOKENIZER)) {
             SpellingGpt2.write(dir.resolve("spelling"), gpt2, EndToEndTest.SPELLED);
         }
-        model = LocalModel.load(dir.resolve("spelling"), golden.resolve("tokenizer"), 16);
+        model = LocalModel.load(dir.resolve("spelling"), Golden.TOKENIZER, 16);
     }
 
     @AfterAll

@@ -86,7 +86,7 @@ final class AuditCommand implements Callable<Integer>, Main.Interruptible {
 
     @Override
     public String whenInterrupted() {
-        return "interrupted; the batches done are kept in " + outputPath + ": run the same command again to resume";
+        return Main.Interruptible.resumable(outputPath);
     }
 
     @Override

@@ -38,7 +38,7 @@ final class LabCommand implements Callable<Integer>, Main.Interruptible {
 
     @Override
     public String whenInterrupted() {
-        return "interrupted; what is done is kept in " + outputPath + ": run the same command again to resume";
+        return Main.Interruptible.resumable(outputPath);
     }
 
     @Override

@@ -7,6 +7,7 @@ import piiprobe.engine.UserError;
 import piiprobe.engine.util.ProgressBar;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 
 /**
  * Entry point: wires the subcommands, turns user errors into one line and a non-zero exit, and says in
@@ -41,6 +42,11 @@ public final class Main {
     interface Interruptible {
         /** The line to print, after "piiprobe: ". */
         String whenInterrupted();
+
+        /** The line of a command that keeps its work in {@code folder} and resumes from it when run again. */
+        static String resumable(Path folder) {
+            return "interrupted; what is done is kept in " + folder + ": run the same command again to resume";
+        }
     }
 
     /** The command running now, for the line said when the process is stopped; null before and after. */

@@ -110,7 +110,7 @@ class AuditCommandTest {
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
         String log = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(130, p.waitFor(), log);
-        assertEquals("piiprobe: interrupted; the batches done are kept in " + runDir + ": run the same command again to resume",
+        assertEquals("piiprobe: interrupted; what is done is kept in " + runDir + ": run the same command again to resume",
                 log.strip().lines().toList().getLast());
         assertFalse(log.contains("Exception") || log.contains("\tat "), log);
         assertFalse(Files.exists(runDir.resolve("summary.json")), "interrupted before it finished");

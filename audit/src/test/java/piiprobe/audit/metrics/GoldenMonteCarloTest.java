@@ -3,12 +3,12 @@ package piiprobe.audit.metrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import piiprobe.audit.Golden;
 import piiprobe.engine.Decoding;
 import piiprobe.engine.Generation;
 import piiprobe.engine.LocalModel;
 import piiprobe.engine.StopRule;
 
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -54,8 +54,7 @@ class GoldenMonteCarloTest {
 
     @BeforeAll
     static void load() {
-        Path golden = Path.of("../engine/src/test/resources/golden");
-        model = LocalModel.load(golden.resolve("gpt2"), golden.resolve("tokenizer"), 16);
+        model = Golden.gpt2();
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package piiprobe.audit.metrics;
 
+import piiprobe.audit.Golden;
 import piiprobe.audit.data.Dataset;
 import piiprobe.audit.data.Datasets;
 import piiprobe.audit.data.Population;
@@ -42,7 +43,7 @@ public final class MetricsBench {
         Path dir = Files.createTempDirectory("piiprobe-metrics-bench");
         try {
             RandomCheckpoint.write(dir, RandomCheckpoint.gptNeo125m(), DType.F32, 1, std);
-            try (LocalModel model = LocalModel.load(dir, Path.of("../engine/src/test/resources/golden/tokenizer"), 16)) {
+            try (LocalModel model = LocalModel.load(dir, Golden.TOKENIZER, 16)) {
                 run(model, people, budget);
             }
         } finally {
