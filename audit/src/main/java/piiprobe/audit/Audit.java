@@ -6,16 +6,21 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import piiprobe.audit.data.Dataset;
 import piiprobe.audit.data.Datasets;
 import piiprobe.audit.data.Population;
+import piiprobe.audit.metrics.Candidates;
+import piiprobe.audit.metrics.PersonMetrics;
+import piiprobe.audit.metrics.ProbabilityMetrics;
 import piiprobe.audit.probe.Probe;
 import piiprobe.audit.probe.Settings;
 import piiprobe.audit.probe.TokenizationSpaces;
-import piiprobe.audit.report.OwnerOnlyFiles;
+import piiprobe.engine.util.OwnerOnlyFiles;
 import piiprobe.audit.report.Report;
 import piiprobe.engine.Generation;
 import piiprobe.engine.LanguageModel;
+import piiprobe.engine.ModelUnavailableError;
 import piiprobe.engine.StopRule;
 import piiprobe.engine.Tokenizer;
 import piiprobe.engine.UserError;
+import piiprobe.engine.checkpoint.HfFiles;
 import piiprobe.engine.util.ProgressBar;
 
 import java.io.IOException;
@@ -35,10 +40,14 @@ import java.util.stream.Stream;
 /**
  * The paper's experiment on one model: every setting's prompts, generated in fixed batches into the
  * run's journal, then scored into the reports. Started again with the same command, a killed run
- * replays only the batches the journal lacks, and its outputs are those of an uninterrupted run.
+ * replays only the batches the journal lacks, and its outputs are those of an uninterrupted run. A batch
+ * that a served model cannot answer ({@link ModelUnavailableError}) is left out of the journal while the
+ * others go on; the run then ends with that error and no reports, so that running it again fills the gaps.
  */
 public final class Audit {
     public static final String CONFIG = "config.json";
+    /** A served model that failed this many batches in a row is taken to be down: the run stops asking. */
+    static final int GIVE_UP_AFTER = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Audit() {}
@@ -72,38 +81,82 @@ public final class Audit {
                 throw new UserError("setting " + p.setting() + " needs " + p.needs() + ", and no person of data set "
                         + config.dataset() + " has it");
 
-        openRunDirectory(outputDir, config.toJson(dataset));
+        ObjectNode runJson = config.toJson(dataset);
+        // not a setting but a fact about the model, for reports that compare models by size
+        if (model.parameterCount() > 0) ((ObjectNode) runJson.get("model")).put("parameters", model.parameterCount());
+        openRunDirectory(outputDir, runJson);
         if (config.redact() && Files.exists(outputDir.resolve(Report.SUMMARY_JSON)) && !Files.exists(outputDir.resolve(Journal.FILE_NAME))) {
             log.println("piiprobe: " + outputDir + " already holds this finished (redacted) run");
             return List.of();
         }
         List<Plan> plans = plan(probes, population, model.tokenizer(), config.batchSize());
+        ProbabilityMetrics metrics = new ProbabilityMetrics(model, config.metrics(), config.maxNewTokens(),
+                new Candidates(dataset.people()));
         try (Journal journal = Journal.open(outputDir)) {
             Set<String> done = checkAgainstPlan(journal.batches(), plans, outputDir);
             long total = plans.stream().mapToLong(Plan::rows).sum();
             long already = journal.batches().stream().mapToLong(b -> b.rows().size()).sum();
             if (already > 0) log.println("piiprobe: resuming " + outputDir + ": " + already + " of " + total + " rows done");
+            ModelUnavailableError unavailable = null;
+            int failed = 0, failedInARow = 0, left = 0;
             try (ProgressBar bar = new ProgressBar("audit " + model.name(), "rows", total, already)) {
                 for (Plan plan : plans) {
                     for (int b = 0; b < plan.batches().size(); b++) {
                         if (done.contains(key(plan.probe().setting(), b))) continue;
-                        journal.append(generate(model, config, plan.probe().setting(), b, plan.batches().get(b)));
+                        if (failedInARow >= GIVE_UP_AFTER) {
+                            left++;
+                            continue;
+                        }
+                        try {
+                            List<Prompt> prompts = plan.batches().get(b);
+                            journal.append(measure(metrics, dataset, plan.probe(), prompts,
+                                    generate(model, config, plan.probe().setting(), b, prompts)));
+                            failedInARow = 0;
+                        } catch (ModelUnavailableError e) {
+                            // not journalled, so a rerun asks again; the other batches go on meanwhile
+                            if (unavailable == null) unavailable = e;
+                            failed++;
+                            failedInARow++;
+                            continue;
+                        }
                         bar.advance(plan.batches().get(b).size());
                     }
                 }
             }
+            if (unavailable != null)
+                throw new ModelUnavailableError(failed + (failed == 1 ? " batch" : " batches") + " got no answer ("
+                        + unavailable.getMessage() + ")" + (left > 0 ? " and " + left + " more were not tried after "
+                        + GIVE_UP_AFTER + " failures in a row" : "") + "; the rest are in " + journal.file()
+                        + ": run the same command again to finish", unavailable);
         }
         List<SettingSummary> summaries = Report.write(outputDir, score(config, dataset, Journal.read(outputDir)), config, dataset);
         if (config.redact()) Files.delete(outputDir.resolve(Journal.FILE_NAME));
         return summaries;
     }
 
+    /**
+     * {@code dir} must be a run's folder (it holds config.json); if not, a user error says what it is, and
+     * names its subfolders that hold finished runs (a lab's folder holds its audit in one).
+     */
+    public static void requireRunFolder(Path dir) throws IOException {
+        if (!Files.exists(dir)) throw new UserError("run folder " + dir + " does not exist");
+        if (!Files.isDirectory(dir)) throw new UserError(dir + " is a file, not a run folder");
+        if (Files.isRegularFile(dir.resolve(CONFIG))) return;
+        List<String> runs;
+        try (Stream<Path> entries = Files.list(dir)) {
+            runs = entries.filter(d -> Files.isRegularFile(d.resolve(CONFIG)) && Files.isRegularFile(d.resolve(Report.SUMMARY_JSON)))
+                    .map(Path::toString).sorted().toList();
+        }
+        throw new UserError(dir + " holds no " + CONFIG + ": not a piiprobe run folder"
+                + (runs.isEmpty() ? "" : " (" + String.join(", ", runs) + (runs.size() == 1 ? " is one)" : " are)")));
+    }
+
     /** Scores a finished run again from its folder, without the model, and rewrites its reports. */
     public static List<SettingSummary> rescore(Path runDir) throws IOException {
+        requireRunFolder(runDir);
         Path configFile = runDir.resolve(CONFIG);
-        if (!Files.exists(configFile)) throw new UserError(runDir + " holds no " + CONFIG + ": not a piiprobe run folder");
-        JsonNode stored = JSON.readTree(configFile.toFile());
-        AuditConfig config = AuditConfig.fromJson(stored);
+        JsonNode stored = HfFiles.readObject(configFile);
+        AuditConfig config = AuditConfig.fromJson(stored, configFile);
         if (config.redact())
             throw new UserError(runDir + " is a redacted run: it kept no generations to score; run the audit again without --redact");
         Dataset dataset = Datasets.load(config.dataset());
@@ -141,7 +194,7 @@ public final class Audit {
                 outcomes.add(new Outcome(setting, m.index(), m.person(), r.prompt(), r.continuation(),
                         Prediction.score(r.continuation(), m.person().email()),
                         PatternType.of(m.person().name(), m.person().email()),
-                        baseline.guess(m.person(), probe.revealsDomain())));
+                        baseline.guess(m.person(), probe.revealsDomain()), r.metrics()));
             }
             results.add(new SettingResult(probe, population, skipped, outcomes));
         }
@@ -152,6 +205,14 @@ public final class Audit {
     public record SettingResult(Probe probe, Population population, int skipped, List<Outcome> outcomes) {
         public SettingSummary summary() {
             return SettingSummary.of(probe.setting(), skipped, probe.needs(), outcomes);
+        }
+
+        /** The counts among the controls alone ({@code controls} true), or among the other people. */
+        public SettingSummary summaryOf(boolean controls) {
+            int skippedHere = (int) population.members().stream()
+                    .filter(m -> m.person().control() == controls && !probe.appliesTo(m.person())).count();
+            return SettingSummary.of(probe.setting(), skippedHere, probe.needs(),
+                    outcomes.stream().filter(o -> o.person().control() == controls).toList());
         }
     }
 
@@ -177,26 +238,38 @@ public final class Audit {
     private static Journal.Batch generate(LanguageModel model, AuditConfig config, String setting, int number,
                                           List<Prompt> batch) {
         Tokenizer tokenizer = model.tokenizer();
-        int eos = model.eosTokenId();
         StopRule stop = !config.earlyStop() ? StopRule.NEVER
-                : (row, ids) -> EmailExtractor.isSettled(settledContinuation(batch.get(row).text(), tokenizer, ids, eos));
+                : (row, ids) -> EmailExtractor.isSettled(settledContinuation(batch.get(row).text(), tokenizer, ids));
         List<Generation> generations = model.generate(batch.stream().map(Prompt::ids).toList(), config.toDecoding(), stop);
         List<Journal.Row> rows = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
             int[] newIds = generations.get(i).best().newIds();
             String prompt = batch.get(i).text();
-            rows.add(new Journal.Row(batch.get(i).person(), prompt, continuation(prompt, tokenizer, newIds, eos), newIds.length));
+            rows.add(new Journal.Row(batch.get(i).person(), prompt, continuation(prompt, tokenizer, newIds), newIds.length));
         }
         return new Journal.Batch(setting, number, rows);
     }
 
+    /** The generated batch with the probability metrics of its rows (none when the run measures only exact match). */
+    private static Journal.Batch measure(ProbabilityMetrics metrics, Dataset dataset, Probe probe, List<Prompt> prompts,
+                                         Journal.Batch batch) {
+        List<PersonMetrics> measured = metrics.measure(prompts.stream().map(p -> new ProbabilityMetrics.Subject(
+                dataset.people().get(p.person()), probe, p.text(), p.ids())).toList());
+        List<Journal.Row> rows = new ArrayList<>();
+        for (int i = 0; i < batch.rows().size(); i++) {
+            Journal.Row r = batch.rows().get(i);
+            rows.add(new Journal.Row(r.person(), r.prompt(), r.continuation(), r.newTokens(), measured.get(i)));
+        }
+        return new Journal.Batch(batch.setting(), batch.number(), rows);
+    }
+
     /**
      * The continuation as the paper's code got it: prompt and new tokens decoded together without special
-     * tokens, {@link TokenizationSpaces cleaned up}, and cut after as many characters as the prompt has
+     * tokens (the end of text, and padding, wherever they stand), {@link TokenizationSpaces cleaned up}, and cut after as many characters as the prompt has
      * (so a prompt the clean-up shortens shifts the cut, as it did there).
      */
-    static String continuation(String prompt, Tokenizer tokenizer, int[] newIds, int eos) {
-        return afterPrompt(TokenizationSpaces.cleanUp(prompt + decode(tokenizer, newIds, eos)), prompt);
+    public static String continuation(String prompt, Tokenizer tokenizer, int[] newIds) {
+        return afterPrompt(TokenizationSpaces.cleanUp(prompt + decode(tokenizer, newIds)), prompt);
     }
 
     /**
@@ -204,8 +277,8 @@ public final class Audit {
      * of a character whose other bytes are still to come, and the clean-up's last characters may still
      * change, so both are left out.
      */
-    static String settledContinuation(String prompt, Tokenizer tokenizer, int[] newIds, int eos) {
-        String raw = decode(tokenizer, newIds, eos);
+    public static String settledContinuation(String prompt, Tokenizer tokenizer, int[] newIds) {
+        String raw = decode(tokenizer, newIds);
         int end = raw.length();
         while (end > 0 && raw.charAt(end - 1) == '\uFFFD') end--;
         String full = TokenizationSpaces.cleanUp(prompt + raw.substring(0, end));
@@ -214,8 +287,9 @@ public final class Audit {
         return cut <= 0 ? "" : afterPrompt(full.substring(0, cut), prompt);
     }
 
-    private static String decode(Tokenizer tokenizer, int[] newIds, int eos) {
-        return tokenizer.decode(eos < 0 ? newIds : Arrays.stream(newIds).filter(id -> id != eos).toArray());
+    /** transformers' {@code decode(ids, skip_special_tokens=True)}, as the paper's code decoded. */
+    private static String decode(Tokenizer tokenizer, int[] newIds) {
+        return tokenizer.decode(Arrays.stream(newIds).filter(id -> !tokenizer.isSpecial(id)).toArray());
     }
 
     /** Python's {@code text[len(prompt):]}: code points, and empty when the text is shorter. */
@@ -228,7 +302,7 @@ public final class Audit {
     private static void openRunDirectory(Path dir, ObjectNode config) throws IOException {
         Path file = dir.resolve(CONFIG);
         if (Files.exists(file)) {
-            String difference = AuditConfig.firstDifference(JSON.readTree(file.toFile()), config);
+            String difference = AuditConfig.firstDifference(HfFiles.readObject(file), config);
             if (difference != null)
                 throw new UserError(dir + " holds a run with other settings: " + difference
                         + "; use another --output-path, or delete it to start over");

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import piiprobe.audit.data.Dataset;
+import piiprobe.audit.metrics.MetricsConfig;
 import piiprobe.engine.Decoding;
 import piiprobe.engine.UserError;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -19,6 +21,7 @@ import java.util.List;
  * @param version      piiprobe's version
  * @param model        the model's name for reports
  * @param modelPath    where the model was loaded from (a folder, or a served model's address)
+ * @param tokenizer    the tokenizer given instead of the model's own, or null
  * @param dataset      {@code enron} or a data set file
  * @param settings     setting names, or {@code all}
  * @param decoding     {@code greedy}, {@code sample} or {@code beam}
@@ -28,10 +31,11 @@ import java.util.List;
  * @param limit        audit only the first {@code limit} people of the population; 0 for all
  * @param redact       mask names and addresses in every output but the counts
  * @param earlyStop    stop a row once its prediction is final (changes speed, never results)
+ * @param metrics      what is measured beyond exact match
  */
-public record AuditConfig(String version, String model, String modelPath, String dataset, List<String> settings,
-                          String decoding, int maxNewTokens, long seed, int batchSize, int limit, boolean redact,
-                          boolean earlyStop) {
+public record AuditConfig(String version, String model, String modelPath, String tokenizer, String dataset,
+                          List<String> settings, String decoding, int maxNewTokens, long seed, int batchSize, int limit,
+                          boolean redact, boolean earlyStop, MetricsConfig metrics) {
     public static final List<String> DECODINGS = List.of("greedy", "sample", "beam");
     /** The paper's sampling: temperature 0.7 and transformers' default top-k of 50. */
     public static final float SAMPLING_TEMPERATURE = 0.7f;
@@ -48,6 +52,14 @@ public record AuditConfig(String version, String model, String modelPath, String
         if (limit < 0) throw new UserError("--limit must be >= 0, got " + limit);
     }
 
+    /** A model with its own tokenizer, measured by exact match only. */
+    public AuditConfig(String version, String model, String modelPath, String dataset, List<String> settings,
+                       String decoding, int maxNewTokens, long seed, int batchSize, int limit, boolean redact,
+                       boolean earlyStop) {
+        this(version, model, modelPath, null, dataset, settings, decoding, maxNewTokens, seed, batchSize, limit, redact,
+                earlyStop, MetricsConfig.EXACT_ONLY);
+    }
+
     /** The paper's decoding for {@link #decoding()}. */
     public Decoding toDecoding() {
         return switch (decoding) {
@@ -60,8 +72,14 @@ public record AuditConfig(String version, String model, String modelPath, String
 
     /** A copy with {@code settings} replaced (the expansion of {@code all}). */
     public AuditConfig withSettings(List<String> expanded) {
-        return new AuditConfig(version, model, modelPath, dataset, expanded, decoding, maxNewTokens, seed, batchSize,
-                limit, redact, earlyStop);
+        return new AuditConfig(version, model, modelPath, tokenizer, dataset, expanded, decoding, maxNewTokens, seed,
+                batchSize, limit, redact, earlyStop, metrics);
+    }
+
+    /** A copy measuring {@code measured} beyond exact match. */
+    public AuditConfig withMetrics(MetricsConfig measured) {
+        return new AuditConfig(version, model, modelPath, tokenizer, dataset, settings, decoding, maxNewTokens, seed,
+                batchSize, limit, redact, earlyStop, measured);
     }
 
     /** config.json: this config and the data set's identity. */
@@ -69,7 +87,8 @@ public record AuditConfig(String version, String model, String modelPath, String
         ObjectMapper json = new ObjectMapper();
         ObjectNode o = json.createObjectNode();
         o.put("piiprobe_version", version);
-        o.putObject("model").put("name", model).put("path", modelPath);
+        ObjectNode m = o.putObject("model").put("name", model).put("path", modelPath);
+        if (tokenizer != null) m.put("tokenizer", tokenizer);
         o.putObject("dataset").put("source", data.source()).put("sha256", data.sha256()).put("people", data.people().size());
         settings.forEach(o.putArray("settings")::add);
         ObjectNode d = o.putObject("decoding").put("name", decoding).put("max_new_tokens", maxNewTokens);
@@ -79,23 +98,33 @@ public record AuditConfig(String version, String model, String modelPath, String
             case Decoding.Greedy g -> { }
         }
         o.put("seed", seed).put("batch_size", batchSize).put("limit", limit).put("redact", redact).put("early_stop", earlyStop);
+        if (metrics.any()) o.set("metrics", metrics.toJson());
         return o;
     }
 
-    /** Reads back what {@link #toJson} wrote. */
-    public static AuditConfig fromJson(JsonNode o) {
+    /** What {@link #fromJson} needs of a config.json (JSON pointers). */
+    private static final List<String> REQUIRED = List.of("/piiprobe_version", "/model/name", "/model/path", "/dataset/source",
+            "/settings", "/decoding/name", "/decoding/max_new_tokens", "/seed", "/batch_size", "/limit", "/redact", "/early_stop");
+
+    /** Reads back what {@link #toJson} wrote into {@code file}; a file that lacks part of it is a user error naming what. */
+    public static AuditConfig fromJson(JsonNode o, Path file) {
+        for (String pointer : REQUIRED)
+            if (o.at(pointer).isMissingNode() || o.at(pointer).isNull())
+                throw new UserError(file + ": not the config.json of a piiprobe run (it has no \"" + pointer.substring(1).replace('/', '.') + "\")");
         List<String> settings = new ArrayList<>();
         for (Iterator<JsonNode> it = o.get("settings").elements(); it.hasNext(); ) settings.add(it.next().textValue());
         return new AuditConfig(o.get("piiprobe_version").textValue(), o.get("model").get("name").textValue(),
-                o.get("model").get("path").textValue(), o.get("dataset").get("source").textValue(), settings,
+                o.get("model").get("path").textValue(), o.get("model").path("tokenizer").textValue(),
+                o.get("dataset").get("source").textValue(), settings,
                 o.get("decoding").get("name").textValue(), o.get("decoding").get("max_new_tokens").intValue(),
                 o.get("seed").longValue(), o.get("batch_size").intValue(), o.get("limit").intValue(),
-                o.get("redact").booleanValue(), o.get("early_stop").booleanValue());
+                o.get("redact").booleanValue(), o.get("early_stop").booleanValue(), MetricsConfig.fromJson(o.get("metrics")));
     }
 
     /**
      * The first field where {@code stored} and {@code now} differ in a way that changes outputs, or null
-     * when a run may resume ({@code early_stop} only changes speed).
+     * when a run may resume ({@code early_stop} only changes speed). A field only one of them has (the
+     * metrics of a run measured beyond exact match) is a difference too.
      */
     public static String firstDifference(JsonNode stored, JsonNode now) {
         try {
@@ -108,6 +137,10 @@ public record AuditConfig(String version, String model, String modelPath, String
             if (field.equals("early_stop")) continue;
             if (!now.get(field).equals(stored.get(field)))
                 return field + " (run has " + stored.get(field) + ", now " + now.get(field) + ")";
+        }
+        for (Iterator<String> it = stored.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!now.has(field)) return field + " (run has " + stored.get(field) + ", now none)";
         }
         return null;
     }

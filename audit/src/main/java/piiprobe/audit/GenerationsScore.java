@@ -21,7 +21,7 @@ import java.nio.file.Path;
  */
 public record GenerationsScore(int rows, int predicted, int exact, int localPart, int domain) {
 
-    public static GenerationsScore of(Path file) throws IOException {
+    public static GenerationsScore of(Path file) {
         ObjectMapper json = new ObjectMapper();
         int rows = 0, predicted = 0, exact = 0, local = 0, domain = 0, lineNumber = 0;
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -49,6 +49,8 @@ public record GenerationsScore(int rows, int predicted, int exact, int localPart
             throw new UserError("generations file " + file + " not found");
         } catch (MalformedInputException e) {
             throw new UserError("generations file " + file + " is not valid UTF-8 (near line " + (lineNumber + 1) + ")");
+        } catch (IOException e) {
+            throw new UserError("cannot read generations file " + file + ": " + UserError.reason(e), e);
         }
         if (rows == 0) throw new UserError("generations file " + file + " holds no rows");
         return new GenerationsScore(rows, predicted, exact, local, domain);

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import piiprobe.audit.report.OwnerOnlyFiles;
+import piiprobe.audit.metrics.PersonMetrics;
+import piiprobe.engine.util.OwnerOnlyFiles;
 import piiprobe.engine.UserError;
 
 import java.io.IOException;
@@ -25,8 +26,15 @@ import java.util.List;
  * Batches are fixed by the run's plan, so a redone batch gives what the lost one would have.
  */
 public final class Journal implements AutoCloseable {
-    /** One generated row: the person's index in the data set, the prompt text and the continuation. */
-    public record Row(int person, String prompt, String continuation, int newTokens) {}
+    /**
+     * One generated row: the person's index in the data set, the prompt text and the continuation, and
+     * the probability metrics measured for it (null when only exact match is measured).
+     */
+    public record Row(int person, String prompt, String continuation, int newTokens, PersonMetrics metrics) {
+        public Row(int person, String prompt, String continuation, int newTokens) {
+            this(person, prompt, continuation, newTokens, null);
+        }
+    }
 
     /** One batch of one setting: its number in the setting's plan and its rows in plan order. */
     public record Batch(String setting, int number, List<Row> rows) {
@@ -51,10 +59,7 @@ public final class Journal implements AutoCloseable {
     /** Opens (creating it owner-only if absent) the journal in {@code runDir} for appending. */
     public static Journal open(Path runDir) throws IOException {
         Path file = runDir.resolve(FILE_NAME);
-        if (!Files.exists(file)) {
-            OwnerOnlyFiles.createFile(file);
-            OwnerOnlyFiles.syncDirectory(runDir.toAbsolutePath());
-        }
+        if (!Files.exists(file)) OwnerOnlyFiles.createFile(file);
         List<Batch> batches = new ArrayList<>();
         long good = readInto(file, batches);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
@@ -101,7 +106,7 @@ public final class Journal implements AutoCloseable {
         List<Row> rows = new ArrayList<>();
         for (JsonNode r : node.get("rows"))
             rows.add(new Row(r.get("person").intValue(), r.get("prompt").textValue(), r.get("continuation").textValue(),
-                    r.get("new_tokens").intValue()));
+                    r.get("new_tokens").intValue(), r.has("metrics") ? PersonMetrics.readFrom(r.get("metrics")) : null));
         return new Batch(node.get("setting").textValue(), node.get("batch").intValue(), rows);
     }
 
@@ -110,17 +115,25 @@ public final class Journal implements AutoCloseable {
         return List.copyOf(batches);
     }
 
-    /** Appends a finished batch and forces it to disk. */
+    /** Appends a finished batch and forces it to disk; a journal that cannot be written (disk full) is a user error. */
     public void append(Batch batch) throws IOException {
         ObjectNode o = JSON.createObjectNode();
         o.put("setting", batch.setting()).put("batch", batch.number());
         ArrayNode rows = o.putArray("rows");
-        for (Row r : batch.rows())
-            rows.addObject().put("person", r.person()).put("prompt", r.prompt()).put("continuation", r.continuation())
-                    .put("new_tokens", r.newTokens());
+        for (Row r : batch.rows()) {
+            ObjectNode row = rows.addObject().put("person", r.person()).put("prompt", r.prompt())
+                    .put("continuation", r.continuation()).put("new_tokens", r.newTokens());
+            if (r.metrics() != null) r.metrics().writeTo(row.putObject("metrics"));
+        }
         ByteBuffer line = ByteBuffer.wrap((JSON.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8));
-        while (line.hasRemaining()) channel.write(line);
-        channel.force(false);
+        try {
+            while (line.hasRemaining()) channel.write(line);
+            channel.force(false);
+        } catch (IOException e) {
+            // what was written of the line is torn, and cut off when the run is resumed
+            throw new UserError("cannot write " + file + ": " + UserError.reason(e) + "; the batches before are kept: "
+                    + "run the same command again to resume", e);
+        }
         batches.add(batch);
     }
 

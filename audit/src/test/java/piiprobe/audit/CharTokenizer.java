@@ -48,6 +48,11 @@ public final class CharTokenizer implements Tokenizer {
     }
 
     @Override
+    public boolean isSpecial(int id) {
+        return id == EOS;
+    }
+
+    @Override
     public int vocabSize() {
         return 1 << 20;
     }

@@ -2,6 +2,7 @@ package piiprobe.audit;
 
 import org.junit.jupiter.api.Test;
 import piiprobe.audit.probe.TokenizationSpaces;
+import piiprobe.engine.Tokenizer;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -14,7 +15,7 @@ class ContinuationTest {
     private final CharTokenizer tok = new CharTokenizer();
 
     private String continuation(String prompt, String generated) {
-        return Audit.continuation(prompt, tok, tok.encode(generated), CharTokenizer.EOS);
+        return Audit.continuation(prompt, tok, tok.encode(generated));
     }
 
     @Test
@@ -32,7 +33,7 @@ class ContinuationTest {
     void theEndOfSequenceTokenIsLeftOut() {
         int[] ids = tok.encode(" jo@x.com");
         int[] withEos = Arrays.copyOf(ids, ids.length + 1);
-        assertEquals(" jo@x.com", Audit.continuation("p", tok, withEos, CharTokenizer.EOS));
+        assertEquals(" jo@x.com", Audit.continuation("p", tok, withEos));
     }
 
     @Test
@@ -54,24 +55,34 @@ class ContinuationTest {
         String[] pieces = {" ", " ", ".", " .", " n't", " 's", "'", " ,", "a", "b.", "x@y", "@", ".com", ".co", "m",
                 " jo@enron", " jo@enron.com", ".org", "|", "n", "\n", "é", "\uFFFD", "-", "_"};
         String[] prompts = {"the email address of Jo is", "name: Jo , email:", "Jo [mailto:", "a ."};
-        Random random = new Random(11);
+        int stops = earlyStops(tok, pieces, prompts, 11, 10_000, 30);
+        assertTrue(stops > 2000, "too few early stops to mean anything: " + stops);
+    }
+
+    /**
+     * Generates {@code trials} random texts of 5 to 4 + {@code maxMore} {@code pieces}, each after one of the
+     * {@code prompts}, and wherever a row would stop early (its settled part holds a settled first match)
+     * asserts that the continuation recorded then has the full text's first address; returns how many stopped.
+     */
+    static int earlyStops(Tokenizer tok, String[] pieces, String[] prompts, long seed, int trials, int maxMore) {
+        Random random = new Random(seed);
         int stops = 0;
-        for (int trial = 0; trial < 10_000; trial++) {
+        for (int trial = 0; trial < trials; trial++) {
             StringBuilder sb = new StringBuilder();
-            for (int n = 5 + random.nextInt(30); n > 0; n--) sb.append(pieces[random.nextInt(pieces.length)]);
+            for (int n = 5 + random.nextInt(maxMore); n > 0; n--) sb.append(pieces[random.nextInt(pieces.length)]);
             String prompt = prompts[random.nextInt(prompts.length)];
             int[] ids = tok.encode(sb.toString());
-            String expected = EmailExtractor.firstMatch(Audit.continuation(prompt, tok, ids, CharTokenizer.EOS));
+            String expected = EmailExtractor.firstMatch(Audit.continuation(prompt, tok, ids));
             for (int len = 1; len <= ids.length; len++) {
                 int[] prefix = Arrays.copyOf(ids, len);
-                if (EmailExtractor.isSettled(Audit.settledContinuation(prompt, tok, prefix, CharTokenizer.EOS))) {
+                if (EmailExtractor.isSettled(Audit.settledContinuation(prompt, tok, prefix))) {
                     stops++;
-                    assertEquals(expected, EmailExtractor.firstMatch(Audit.continuation(prompt, tok, prefix, CharTokenizer.EOS)),
-                            "stopped after \"" + tok.decode(prefix) + "\" of \"" + sb + "\"");
+                    assertEquals(expected, EmailExtractor.firstMatch(Audit.continuation(prompt, tok, prefix)),
+                            "stopped after " + Arrays.toString(prefix) + " (\"" + tok.decode(prefix) + "\") of \"" + sb + "\"");
                     break;
                 }
             }
         }
-        assertTrue(stops > 2000, "too few early stops to mean anything: " + stops);
+        return stops;
     }
 }

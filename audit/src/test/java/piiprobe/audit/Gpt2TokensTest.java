@@ -8,9 +8,7 @@ import piiprobe.audit.probe.ContextProbe;
 import piiprobe.engine.tokenizer.HfTokenizer;
 import piiprobe.engine.tokenizer.Tokenizers;
 
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,8 +20,7 @@ class Gpt2TokensTest {
 
     @BeforeAll
     static void load() {
-        Path golden = Path.of("../engine/src/test/resources/golden");
-        gpt2 = Tokenizers.load(golden.resolve("gpt_neo"), golden.resolve("tokenizer"));
+        gpt2 = Tokenizers.load(Golden.DIR.resolve("gpt_neo"), Golden.TOKENIZER);
     }
 
     @AfterAll
@@ -41,29 +38,25 @@ class Gpt2TokensTest {
         assertTrue(context.endsWith(prompt) && prompt.length() > 5, prompt);
     }
 
+    /** skip_special_tokens removes every special token, not only a final one: text on both sides joins up. */
+    @Test
+    void specialTokensAnywhereAreLeftOut() {
+        int[] before = gpt2.encode(" jo@enron"), after = gpt2.encode(".com and more");
+        int[] ids = new int[before.length + after.length + 2];
+        System.arraycopy(before, 0, ids, 0, before.length);
+        ids[before.length] = EOS;
+        System.arraycopy(after, 0, ids, before.length + 1, after.length);
+        ids[ids.length - 1] = EOS;
+        assertEquals(" jo@enron.com and more", Audit.continuation("the email address of Jo is", gpt2, ids));
+        assertEquals("jo@enron.com", EmailExtractor.firstMatch(Audit.continuation("the email address of Jo is", gpt2, ids)));
+    }
+
     /** The early-stop proof again, with GPT-2's tokens: accented letters and emoji are split into bytes. */
     @Test
     void stoppingWhenSettledNeverChangesThePrediction() {
         String[] pieces = {" ", ".", " .", " n't", "'s", " jo@enron.com", " jeff.dasovich@enron.com", "@", "enron",
                 ".com", ".co", ">", "\n", " é", "ñ", "😀", "写", "-", "_", " and", " mailto:", "|", "Ⅻ"};
-        String prompt = "the email address of Jeff Dasovich is";
-        Random random = new Random(5);
-        int stops = 0;
-        for (int trial = 0; trial < 3000; trial++) {
-            StringBuilder sb = new StringBuilder();
-            for (int n = 5 + random.nextInt(25); n > 0; n--) sb.append(pieces[random.nextInt(pieces.length)]);
-            int[] ids = gpt2.encode(sb.toString());
-            String expected = EmailExtractor.firstMatch(Audit.continuation(prompt, gpt2, ids, EOS));
-            for (int len = 1; len <= ids.length; len++) {
-                int[] prefix = Arrays.copyOf(ids, len);
-                if (EmailExtractor.isSettled(Audit.settledContinuation(prompt, gpt2, prefix, EOS))) {
-                    stops++;
-                    assertEquals(expected, EmailExtractor.firstMatch(Audit.continuation(prompt, gpt2, prefix, EOS)),
-                            "stopped after " + Arrays.toString(prefix) + " of \"" + sb + "\"");
-                    break;
-                }
-            }
-        }
+        int stops = ContinuationTest.earlyStops(gpt2, pieces, new String[] {"the email address of Jeff Dasovich is"}, 5, 3000, 25);
         assertTrue(stops > 500, "too few early stops to mean anything: " + stops);
     }
 }

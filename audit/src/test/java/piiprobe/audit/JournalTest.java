@@ -2,7 +2,7 @@ package piiprobe.audit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import piiprobe.audit.report.OwnerOnlyFiles;
+import piiprobe.engine.util.OwnerOnlyFiles;
 import piiprobe.engine.UserError;
 
 import java.io.IOException;

@@ -22,6 +22,8 @@ final class ScriptedModel implements LanguageModel {
     long tokensGenerated;
     /** Throws after this many generate calls, like a killed process; negative: never. */
     int failAfterCalls = -1;
+    String name = "scripted";
+    long parameters = -1;
 
     ScriptedModel(UnaryOperator<String> script) {
         this.script = script;
@@ -29,7 +31,12 @@ final class ScriptedModel implements LanguageModel {
 
     @Override
     public String name() {
-        return "scripted";
+        return name;
+    }
+
+    @Override
+    public long parameterCount() {
+        return parameters;
     }
 
     @Override
@@ -38,8 +45,8 @@ final class ScriptedModel implements LanguageModel {
     }
 
     @Override
-    public int eosTokenId() {
-        return CharTokenizer.EOS;
+    public int[] eosTokenIds() {
+        return new int[] {CharTokenizer.EOS};
     }
 
     @Override

@@ -19,9 +19,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code piiprobe score}: re-scores a run without its model, or scores continuations made elsewhere. */
-@Command(name = "score", mixinStandardHelpOptions = true,
-        description = {"Scores an audit run again without the model (rewriting its reports), or scores",
-                "continuations produced elsewhere (JSONL with email or gt-email, and continuation)."})
+@Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Scores an audit run again, or generations made elsewhere.",
+        description = "Scores an audit run again without the model (rewriting its reports), or scores continuations "
+                + "produced elsewhere: JSONL with email (or DecodingTrust's gt-email) and continuation per line.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  piiprobe score runs/neo125m", "  piiprobe score --generations decodingtrust-enron.jsonl --json"})
 final class ScoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

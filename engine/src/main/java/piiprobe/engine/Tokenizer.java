@@ -12,6 +12,14 @@ public interface Tokenizer {
 
     String decode(int[] ids);
 
+    /**
+     * Whether {@code id} is a special token (end of text, padding, chat markers...): what transformers'
+     * {@code decode(..., skip_special_tokens=True)} leaves out. For a tokenizer.json, the ids whose
+     * token is the content of an added token marked {@code "special": true}, as the tokenizers library
+     * decides it.
+     */
+    boolean isSpecial(int id);
+
     /** Number of ids the tokenizer can produce (base vocabulary plus added tokens). */
     int vocabSize();
 }

@@ -19,6 +19,11 @@ public record Dataset(String source, String sha256, List<Person> people, List<St
         return people.stream().anyMatch(p -> p.shots() != null);
     }
 
+    /** True when any person is a control (held out of the training corpus). */
+    public boolean hasControls() {
+        return people.stream().anyMatch(Person::control);
+    }
+
     /** True when any person has a context. */
     public boolean hasContexts() {
         return people.stream().anyMatch(p -> p.context() != null);

@@ -38,11 +38,13 @@ import java.util.function.Function;
  *
  * <p>JSONL, one person per line: {@code {"name": str, "email": str, "frequency": int (optional),
  * "context": str (optional), "shots": {"known_domain": {"1": [{"name", "email"}], ...},
- * "unknown_domain": {...}} (optional)}}. Blank lines are skipped; unknown fields are ignored.
+ * "unknown_domain": {...}} (optional), "control": bool (optional, default false)}}. Blank lines are
+ * skipped; unknown fields are ignored.
  *
  * <p>CSV (RFC 4180, quoted fields may span lines): a header row naming the columns {@code name} and
- * {@code email}, optionally {@code frequency}, {@code context} and {@code shots}; the {@code shots}
- * column holds the same JSON object as the JSONL field. Other columns are ignored.
+ * {@code email}, optionally {@code frequency}, {@code context}, {@code shots} and {@code control}; the
+ * {@code shots} column holds the same JSON object as the JSONL field, {@code control} is {@code true},
+ * {@code false} or empty. Other columns are ignored.
  *
  * <p>Every error names the file and the line where the faulty record starts.
  */
@@ -68,7 +70,7 @@ public final class Datasets {
         } catch (NoSuchFileException e) {
             throw new UserError("data set " + file + " not found");
         } catch (IOException e) {
-            throw new UserError("cannot read data set " + file + ": " + e.getMessage(), e);
+            throw new UserError("cannot read data set " + file + ": " + UserError.reason(e), e);
         }
         String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
         String lower = name.toLowerCase(Locale.ROOT);
@@ -92,8 +94,12 @@ public final class Datasets {
         return dataset(ENRON, bytes, parseJsonl(utf8(bytes, ENRON), ENRON));
     }
 
-    /** Writes people as JSONL in the format {@link #load} reads, so the lab's data sets round-trip. */
+    /**
+     * Writes people as JSONL in the format {@link #load} reads, so the lab's data sets round-trip. When
+     * any person is a control, every line says {@code "control"}, so the file reads the same to a person.
+     */
     public static void writeJsonl(Writer out, List<Person> people) throws IOException {
+        boolean controls = people.stream().anyMatch(Person::control);
         for (Person p : people) {
             ObjectNode o = JSON.createObjectNode();
             o.put("name", p.name());
@@ -105,6 +111,7 @@ public final class Datasets {
                 writeSupports(shots.putObject("known_domain"), p.shots().knownDomain());
                 writeSupports(shots.putObject("unknown_domain"), p.shots().unknownDomain());
             }
+            if (controls) o.put("control", p.control());
             out.write(JSON.writeValueAsString(o));
             out.write('\n');
         }
@@ -139,7 +146,7 @@ public final class Datasets {
                     text(node.get("email"), "email", where, true),
                     frequency(node.get("frequency"), where),
                     text(node.get("context"), "context", where, false),
-                    shots(node.get("shots"), where)), i + 1));
+                    shots(node.get("shots"), where), control(node.get("control"), where)), i + 1));
         }
         return people;
     }
@@ -196,8 +203,16 @@ public final class Datasets {
                     if (frequency < 0) throw new UserError(where + ": frequency must be >= 0, got " + frequency);
                 }
                 String context = column(r, columns, "context");
+                String control = column(r, columns, "control");
+                boolean isControl = false;
+                if (control != null && !control.isBlank()) {
+                    String c = control.strip().toLowerCase(Locale.ROOT);
+                    if (!c.equals("true") && !c.equals("false"))
+                        throw new UserError(where + ": control \"" + control + "\" is not true or false");
+                    isControl = c.equals("true");
+                }
                 people.add(new Located(person(where, column(r, columns, "name"), column(r, columns, "email"),
-                        frequency, context == null || context.isEmpty() ? null : context, shots(shots, where)), line));
+                        frequency, context == null || context.isEmpty() ? null : context, shots(shots, where), isControl), line));
             }
         } catch (IOException e) {
             throw new UserError(source + ": malformed CSV (" + e.getMessage() + ")");
@@ -211,10 +226,10 @@ public final class Datasets {
     }
 
     private static Person person(String where, String name, String email, int frequency, String context,
-                                 Person.Shots shots) {
+                                 Person.Shots shots, boolean control) {
         if (name == null || name.isBlank()) throw new UserError(where + ": \"name\" is empty");
         checkEmail(email, "email", where);
-        return new Person(name, email, frequency, context, shots);
+        return new Person(name, email, frequency, context, shots, control);
     }
 
     private static void checkEmail(String email, String field, String where) {
@@ -231,6 +246,12 @@ public final class Datasets {
         }
         if (!node.isTextual()) throw new UserError(where + ": \"" + field + "\" must be a string");
         return node.asText();
+    }
+
+    private static boolean control(JsonNode node, String where) {
+        if (node == null || node.isNull()) return false;
+        if (!node.isBoolean()) throw new UserError(where + ": \"control\" must be true or false");
+        return node.booleanValue();
     }
 
     private static int frequency(JsonNode node, String where) {

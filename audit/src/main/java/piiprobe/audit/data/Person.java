@@ -12,8 +12,15 @@ import java.util.Map;
  * @param frequency how often the address occurs in the training corpus, or -1 when unknown
  * @param context   the text that preceded the address in the training corpus, or null when unknown
  * @param shots     the k-shot support examples, or null when the data set has none for this person
+ * @param control   a control: held out of the training corpus (the lab's data sets mark them), so what
+ *                  the model gets right about them it did not learn from their address
  */
-public record Person(String name, String email, int frequency, String context, Shots shots) {
+public record Person(String name, String email, int frequency, String context, Shots shots, boolean control) {
+
+    /** A person whose data the model may have seen (not a control). */
+    public Person(String name, String email, int frequency, String context, Shots shots) {
+        this(name, email, frequency, context, shots, false);
+    }
 
     /**
      * The name's words as the paper's analysis splits them (Python's {@code str.split()}: runs of

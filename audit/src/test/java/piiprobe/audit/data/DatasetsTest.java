@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -76,6 +77,32 @@ class DatasetsTest {
     }
 
     @Test
+    void controlsRoundTripAndOnlyDataSetsWithControlsSayIt() throws IOException {
+        List<Person> people = List.of(new Person("Ann Lee", "ann@x.com", 3, "ctx", null, false),
+                new Person("Bo Chan", "bo@x.com", 0, "held-out ctx", null, true));
+        StringWriter w = new StringWriter();
+        Datasets.writeJsonl(w, people);
+        assertEquals(List.of(false, true), w.toString().lines().map(l -> l.contains("\"control\":true")).toList());
+        assertTrue(w.toString().lines().allMatch(l -> l.contains("\"control\":")));
+        Path f = dir.resolve("c.jsonl");
+        Files.writeString(f, w.toString());
+        Dataset d = Datasets.load(f.toString());
+        assertEquals(people, d.people());
+        assertTrue(d.hasControls());
+
+        StringWriter plain = new StringWriter();
+        Datasets.writeJsonl(plain, List.of(people.getFirst()));
+        assertFalse(plain.toString().contains("control"));
+
+        Path csv = dir.resolve("c.csv");
+        Files.writeString(csv, "name,email,control\nAnn Lee,ann@x.com,\nBo Chan,bo@x.com,TRUE\nCy Dee,cy@x.com,false\n");
+        assertEquals(List.of(false, true, false), Datasets.load(csv.toString()).people().stream().map(Person::control).toList());
+        Files.writeString(csv, "name,email,control\nAnn Lee,ann@x.com,yes\n");
+        UserError e = assertThrows(UserError.class, () -> Datasets.load(csv.toString()));
+        assertEquals(csv + ":2: control \"yes\" is not true or false", e.getMessage());
+    }
+
+    @Test
     void csvWithQuotedMultiLineContextAndShots() throws IOException {
         Path f = dir.resolve("p.csv");
         Files.writeString(f, """
@@ -125,6 +152,7 @@ class DatasetsTest {
         assertError(f, "{\"name\": \"A\", \"email\": \"a@x.com\", \"shots\": {\"known_domain\": {\"1\": [{\"name\": \"B\", \"email\": \"b\"}]}}}\n",
                 ":1: \"shots.known_domain.1[].email\" is not an address of the form local@domain");
         assertError(f, "{\"name\": \" \", \"email\": \"a@x.com\"}\n", ":1: \"name\" is empty");
+        assertError(f, "{\"name\": \"A\", \"email\": \"a@x.com\", \"control\": \"yes\"}\n", ":1: \"control\" must be true or false");
         assertError(f, "\n\n", " holds no people");
     }
 

@@ -113,7 +113,7 @@ public final class Checkpoint implements AutoCloseable {
         try (Stream<Path> s = Files.list(dir)) {
             regular = s.filter(Files::isRegularFile).sorted().toList();
         } catch (IOException e) {
-            throw new UserError(dir + ": cannot list the folder: " + HfFiles.reason(e));
+            throw new UserError(dir + ": cannot list the folder: " + UserError.reason(e));
         }
         List<Path> safetensors = regular.stream().filter(p -> p.getFileName().toString().endsWith(".safetensors")).toList();
         if (safetensors.size() == 1) return new Weights(safetensors, null, null);
@@ -176,7 +176,7 @@ public final class Checkpoint implements AutoCloseable {
             header = hb.array();
             mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
         } catch (IOException e) {
-            throw new UserError(where + ": cannot read: " + HfFiles.reason(e));
+            throw new UserError(where + ": cannot read: " + UserError.reason(e));
         }
         long dataStart = 8 + header.length;
         Shard shard = new Shard(file, mapped.asSlice(dataStart).asReadOnly());
@@ -300,6 +300,21 @@ public final class Checkpoint implements AutoCloseable {
     public Set<String> names() {
         return Collections.unmodifiableSet(entries.keySet());
     }
+
+    /**
+     * The model's parameter count as transformers' {@code num_parameters()} gives it: the elements of every
+     * stored tensor but the buffers some exports keep (causal masks {@code attn.bias} and {@code masked_bias},
+     * rotary {@code inv_freq}). Tied weights are stored once, so they count once.
+     */
+    public long parameterCount() {
+        long n = 0;
+        for (Entry e : entries.values())
+            if (!NOT_PARAMETERS.matcher(e.name).find()) n += TensorRef.numel(e.shape);
+        return n;
+    }
+
+    private static final java.util.regex.Pattern NOT_PARAMETERS =
+            java.util.regex.Pattern.compile("\\.(attn|attention)\\.(bias|masked_bias)$|\\.masked_bias$|\\.inv_freq$");
 
     /** The tensor called {@code name}; a missing tensor or an unsupported dtype is a {@link UserError}. */
     public TensorRef tensor(String name) {

@@ -10,9 +10,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import piiprobe.engine.UserError;
 
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -45,7 +43,7 @@ public final class HfFiles {
         try {
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + reason(e));
+            throw new UserError(file + ": cannot read: " + UserError.reason(e));
         }
         return parseObject(bytes, file.toString());
     }
@@ -73,12 +71,5 @@ public final class HfFiles {
             msg += " (line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")";
         }
         return msg;
-    }
-
-    /** Why an I/O operation failed, in words (Java's exceptions often carry only the path). */
-    public static String reason(IOException e) {
-        if (e instanceof AccessDeniedException) return "permission denied";
-        if (e instanceof NoSuchFileException) return "no such file";
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 }

@@ -3,6 +3,7 @@ package piiprobe.engine.checkpoint;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import piiprobe.engine.util.OwnerOnlyFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,10 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -21,7 +19,8 @@ import java.util.TreeMap;
 /**
  * Writes a safetensors file the way transformers' {@code save_pretrained} does: tensors sorted by name
  * and packed contiguously, header padded with spaces to a multiple of 8, {@code __metadata__} saying
- * "pt". The file appears atomically (written beside, then renamed), so a crash leaves no half file.
+ * "pt". The file appears whole or not at all, readable by its owner only ({@link OwnerOnlyFiles}): a model
+ * trained on people's data may give it back.
  */
 public final class SafeTensorsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,8 +62,7 @@ public final class SafeTensorsWriter {
             throw new UncheckedIOException(e);
         }
         int padded = (json.length + 7) / 8 * 8;
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        OwnerOnlyFiles.write(file, ch -> {
             ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
             head.putLong(padded).put(json);
             while (head.hasRemaining()) head.put((byte) ' ');
@@ -81,15 +79,7 @@ public final class SafeTensorsWriter {
                 }
             }
             writeAll(ch, buf.flip());
-            ch.force(true);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        });
     }
 
     private static void writeAll(FileChannel ch, ByteBuffer buf) throws IOException {

@@ -15,7 +15,8 @@ public interface KvCache {
     /**
      * Rebuilds the batch from existing rows: new row i is a copy of old row {@code from[i]}. Indices may
      * repeat (beam search forks a beam; prefix sharing forks a prefix) and may omit rows (finished rows
-     * leave the batch).
+     * leave the batch). Decoding calls it whenever a row ends and beam search after every step, so
+     * rows that survive once should cost no copy.
      */
     void select(int[] from);
 }

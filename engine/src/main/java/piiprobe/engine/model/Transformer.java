@@ -23,7 +23,10 @@ public interface Transformer extends AutoCloseable {
      * @param tokens     token ids; a padding slot holds any valid id
      * @param positions  position ids, as transformers' {@code generate()} computes them
      *                   (cumsum(mask) − 1 with padding set to 1; the next step continues per row)
-     * @param real       false marks a padding slot: no query, now or later, attends to it
+     * @param real       false marks a padding slot: no query, now or later, attends to it. Decoding and
+     *                   scoring put padding only before a row's first real slot or after its last (a
+     *                   row that ended), never between real slots, so a local-attention window may
+     *                   count slots as transformers does with left padding
      * @param logitSlots the flat slot indices whose logits are wanted, in the order returned; the LM head
      *                   runs for these slots only
      * @return one {@link #vocabSize()}-long logit vector per entry of {@code logitSlots}

@@ -10,7 +10,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A Hugging Face {@code tokenizer.json}, run by the tokenizers library (Rust, through
@@ -44,11 +47,13 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     private final HuggingFaceTokenizer hf;
     private final ByteLevelDecoder byteLevel;
     private final int vocabSize;
+    private final BitSet special;
 
-    private HfTokenizer(HuggingFaceTokenizer hf, ByteLevelDecoder byteLevel, int vocabSize) {
+    private HfTokenizer(HuggingFaceTokenizer hf, ByteLevelDecoder byteLevel, int vocabSize, BitSet special) {
         this.hf = hf;
         this.byteLevel = byteLevel;
         this.vocabSize = vocabSize;
+        this.special = special;
     }
 
     /**
@@ -71,7 +76,23 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         } catch (RuntimeException e) {
             throw new UserError(source + ": the tokenizers library rejects it: " + firstLine(e.getMessage()));
         }
-        return new HfTokenizer(hf, plainByteLevel ? new ByteLevelDecoder(tokens) : null, tokens.length);
+        return new HfTokenizer(hf, plainByteLevel ? new ByteLevelDecoder(tokens) : null, tokens.length,
+                specialIds(root, tokens));
+    }
+
+    /**
+     * The ids the library's decode skips with skip_special_tokens: it compares each id's token (added
+     * tokens first, then the vocabulary) with the contents of the special added tokens, so a vocabulary
+     * entry spelled like a special token is skipped too.
+     */
+    private static BitSet specialIds(JsonNode root, String[] tokens) {
+        Set<String> contents = new HashSet<>();
+        for (JsonNode a : root.path("added_tokens"))
+            if (a.path("special").asBoolean(false)) contents.add(a.get("content").asText());
+        BitSet special = new BitSet(tokens.length);
+        for (int id = 0; id < tokens.length; id++)
+            if (tokens[id] != null && contents.contains(tokens[id])) special.set(id);
+        return special;
     }
 
     /** Token of each id: the model's vocabulary, then added tokens (which win, as in the tokenizers library). */
@@ -130,9 +151,18 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         return byteLevel != null ? byteLevel.decode(ids) : nativeDecode(ids);
     }
 
+    @Override
+    public boolean isSpecial(int id) {
+        return id >= 0 && special.get(id);
+    }
+
     /** Decoding by the tokenizers library itself (what {@link #decode} does unless the tokenizer is byte-level). */
     String nativeDecode(int[] ids) {
-        return hf.decode(Arrays.stream(ids).asLongStream().toArray(), false);
+        return nativeDecode(ids, false);
+    }
+
+    String nativeDecode(int[] ids, boolean skipSpecialTokens) {
+        return hf.decode(Arrays.stream(ids).asLongStream().toArray(), skipSpecialTokens);
     }
 
     /** Whether {@link #decode} runs in pure Java. */

@@ -77,7 +77,7 @@ public final class Tokenizers {
         try {
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + HfFiles.reason(e));
+            throw new UserError(file + ": cannot read: " + UserError.reason(e));
         }
         JsonNode root = HfFiles.parseObject(bytes, file.toString());
         return HfTokenizer.of(root, bytes, file.toString());

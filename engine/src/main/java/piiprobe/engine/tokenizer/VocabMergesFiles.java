@@ -95,7 +95,7 @@ final class VocabMergesFiles {
         } catch (CharacterCodingException e) {
             throw new UserError(mergesTxt + ": not UTF-8 text");
         } catch (IOException e) {
-            throw new UserError(mergesTxt + ": cannot read: " + HfFiles.reason(e));
+            throw new UserError(mergesTxt + ": cannot read: " + UserError.reason(e));
         }
         ArrayNode merges = F.arrayNode();
         String[] lines = text.split("\r?\n", -1);

@@ -101,7 +101,7 @@ public final class ProgressBar implements AutoCloseable {
     }
 
     /** True when stderr goes to a terminal (Linux: fd 2 is a tty device); false when unsure. */
-    static boolean stderrIsTerminal() {
+    public static boolean stderrIsTerminal() {
         if ("dumb".equals(System.getenv("TERM"))) return false;
         try {
             String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();

@@ -29,6 +29,25 @@ class CheckpointTest {
     }
 
     @Test
+    void parameterCountIsTransformersNumParameters(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        try (Checkpoint gpt2 = Checkpoint.open(GOLDEN.resolve("gpt2"))) {
+            long d = 16, layers = 3, positions = 256, vocab = 50257, inner = 4 * d;
+            long perLayer = 2 * d + (d * 3 * d + 3 * d) + (d * d + d) + 2 * d + (d * inner + inner) + (inner * d + d);
+            assertEquals(vocab * d + positions * d + layers * perLayer + 2 * d, gpt2.parameterCount());  // LM head tied to wte
+        }
+        // buffers that older exports keep are not parameters; weights named like them are
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"gpt2\"}");
+        float[] six = new float[6];
+        new SafeTensorsWriter().add("h.0.attn.c_attn.bias", DType.F32, six, 6).add("h.0.attn.bias", DType.F32, six, 1, 1, 2, 3)
+                .add("h.0.attn.masked_bias", DType.F32, six, 6).add("layers.0.attention.bias", DType.F32, six, 2, 3)
+                .add("layers.0.attention.dense.bias", DType.F32, six, 6).add("layers.0.attention.rotary_emb.inv_freq", DType.F32, six, 6)
+                .write(dir.resolve("model.safetensors"));
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            assertEquals(12, c.parameterCount());
+        }
+    }
+
+    @Test
     void misshapedTensorNamesFileAndTensor() {
         try (Checkpoint c = Checkpoint.open(GOLDEN.resolve("gpt2"))) {
             UserError e = assertThrows(UserError.class, () -> c.tensor("transformer.wte.weight", 50257, 32));

@@ -178,7 +178,7 @@ class HfTokenizerTest {
     }
 
     @Test
-    void addedTokensDecodeLikeTheLibrary(@TempDir Path dir) throws IOException {
+    void addedTokensDecodeAndAreSpecialLikeTheLibrary(@TempDir Path dir) throws IOException {
         ObjectNode root = (ObjectNode) JSON.readTree(SHARED.resolve("tokenizer.json").toFile());
         ArrayNode added = (ArrayNode) root.get("added_tokens");
         addToken(added, 50257, "<|é café|>", false);
@@ -189,12 +189,19 @@ class HfTokenizerTest {
             assertTrue(tok.decodesInJava());
             assertEquals(50260, tok.vocabSize());
             assertArrayEquals(new int[] {5239, 50257, 50259, 3549}, tok.encode("text<|é café|>日本more"));
+            // special: what transformers' skip_special_tokens leaves out, as the library's own decode skips them
+            assertTrue(tok.isSpecial(50256) && tok.isSpecial(50258) && tok.isSpecial(50259));
+            assertFalse(tok.isSpecial(50257) || tok.isSpecial(0) || tok.isSpecial(-1) || tok.isSpecial(50260));
             Random r = new Random(3);
             for (int t = 0; t < 2000; t++) {
                 int[] ids = IntStream.range(0, 1 + r.nextInt(12)).map(i -> r.nextInt(4) == 0 ? 50256 + r.nextInt(4) : r.nextInt(50257)).toArray();
                 assertEquals(tok.nativeDecode(ids), tok.decode(ids), () -> Arrays.toString(ids));
+                assertEquals(tok.nativeDecode(ids, true), tok.decode(Arrays.stream(ids).filter(id -> !tok.isSpecial(id)).toArray()),
+                        () -> Arrays.toString(ids));
             }
         }
+        assertTrue(viaVocab.isSpecial(50256), "vocab.json + merges.txt: <|endoftext|> is special");
+        assertFalse(viaVocab.isSpecial(1169));
     }
 
     static void addToken(ArrayNode added, int id, String content, boolean special) {

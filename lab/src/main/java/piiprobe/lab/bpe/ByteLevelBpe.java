@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import piiprobe.engine.Tokenizer;
 import piiprobe.engine.tokenizer.Utf8;
-import piiprobe.lab.AtomicFiles;
+import piiprobe.engine.util.OwnerOnlyFiles;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -58,6 +58,12 @@ public final class ByteLevelBpe implements Tokenizer {
     @Override
     public int vocabSize() {
         return endOfText + 1;
+    }
+
+    /** Only {@code <|endoftext|>}: the one added token, marked special in the saved tokenizer.json. */
+    @Override
+    public boolean isSpecial(int id) {
+        return id == endOfText;
     }
 
     /** The id of {@code <|endoftext|>}, the separator between documents and the model's EOS. */
@@ -233,8 +239,8 @@ public final class ByteLevelBpe implements Tokenizer {
 
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         try {
-            AtomicFiles.write(dir.resolve("tokenizer.json"), mapper.writeValueAsBytes(json));
-            AtomicFiles.write(dir.resolve("tokenizer_config.json"), mapper.writeValueAsBytes(config));
+            OwnerOnlyFiles.write(dir.resolve("tokenizer.json"), mapper.writeValueAsBytes(json));
+            OwnerOnlyFiles.write(dir.resolve("tokenizer_config.json"), mapper.writeValueAsBytes(config));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);  // plain maps of strings and numbers always serialize
         }

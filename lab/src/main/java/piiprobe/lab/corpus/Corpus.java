@@ -3,7 +3,7 @@ package piiprobe.lab.corpus;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import piiprobe.audit.data.Person;
-import piiprobe.lab.AtomicFiles;
+import piiprobe.engine.util.OwnerOnlyFiles;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
@@ -112,6 +112,6 @@ public final class Corpus {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);  // a map of one string always serializes
         }
-        AtomicFiles.write(file, out.toByteArray());
+        OwnerOnlyFiles.write(file, out.toByteArray());
     }
 }

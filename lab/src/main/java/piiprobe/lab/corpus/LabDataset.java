@@ -1,18 +1,19 @@
 package piiprobe.lab.corpus;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import piiprobe.audit.data.Datasets;
 import piiprobe.audit.data.Person;
 import piiprobe.audit.data.Person.Support;
-import piiprobe.lab.AtomicFiles;
+import piiprobe.engine.util.OwnerOnlyFiles;
 
-import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,21 +39,15 @@ import java.util.Set;
  *   <li>{@code control}: true for the people held out of the corpus.</li>
  * </ul>
  */
-public record LabDataset(List<Entry> entries) {
+public record LabDataset(List<Person> people) {
     /** The paper's context file kept the 1,000 characters before each address. */
     public static final int CONTEXT_CHARS = 1000;
     /** A context at least this long is preferred: shorter ones say little more than a name would. */
     static final int LONG_CONTEXT_CHARS = 200;
     private static final int[] SHOTS = {1, 2, 5};
 
-    public record Entry(Person person, boolean control) {}
-
     public LabDataset {
-        entries = List.copyOf(entries);
-    }
-
-    public List<Person> people() {
-        return entries.stream().map(Entry::person).toList();
+        people = List.copyOf(people);
     }
 
     /** Builds the data set of {@code corpus}; planted people and controls are interleaved in a seeded order. */
@@ -66,21 +61,21 @@ public record LabDataset(List<Entry> entries) {
 
         List<List<Corpus.Occurrence>> trained = byPerson(corpus.occurrences(), planted.size());
         List<List<Corpus.Occurrence>> heldOut = byPerson(corpus.heldOutOccurrences(), corpus.controls().size());
-        List<Entry> entries = new ArrayList<>();
+        List<Person> people = new ArrayList<>();
         for (int i = 0; i < planted.size(); i++) {
             Person p = planted.get(i);
             Corpus.Occurrence o = chooseContext(trained.get(i), corpus.documents(), rnd);
-            entries.add(new Entry(new Person(p.name(), p.email(), trained.get(i).size(), corpus.context(o, CONTEXT_CHARS),
-                    shots(p, planted, plantedByDomain, controlEmails, rnd)), false));
+            people.add(new Person(p.name(), p.email(), trained.get(i).size(), corpus.context(o, CONTEXT_CHARS),
+                    shots(p, planted, plantedByDomain, controlEmails, rnd), false));
         }
         for (int j = 0; j < corpus.controls().size(); j++) {
             Person c = corpus.controls().get(j);
             Corpus.Occurrence o = chooseContext(heldOut.get(j), corpus.heldOutDocuments(), rnd);
-            entries.add(new Entry(new Person(c.name(), c.email(), 0, corpus.heldOutContext(o, CONTEXT_CHARS),
-                    shots(c, planted, plantedByDomain, controlEmails, rnd)), true));
+            people.add(new Person(c.name(), c.email(), 0, corpus.heldOutContext(o, CONTEXT_CHARS),
+                    shots(c, planted, plantedByDomain, controlEmails, rnd), true));
         }
-        Collections.shuffle(entries, rnd);
-        return new LabDataset(entries);
+        Collections.shuffle(people, rnd);
+        return new LabDataset(people);
     }
 
     private static List<List<Corpus.Occurrence>> byPerson(List<Corpus.Occurrence> occurrences, int people) {
@@ -164,48 +159,16 @@ public record LabDataset(List<Entry> entries) {
     }
 
     /**
-     * Writes the data set as JSONL in the audit's format, one person per line, plus {@code "control"};
-     * owner-only, since it holds real people's addresses; whole or not at all.
+     * Writes the data set as JSONL in the audit's format ({@link Datasets#writeJsonl}: with controls,
+     * {@code "control"} on every line); owner-only, since it holds real people's addresses; whole or not at all.
      */
     public void write(Path file) {
-        ObjectMapper mapper = new ObjectMapper();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringWriter out = new StringWriter();
         try {
-            for (Entry e : entries) {
-                Person p = e.person();
-                Map<String, Object> json = new LinkedHashMap<>();
-                json.put("name", p.name());
-                json.put("email", p.email());
-                json.put("frequency", p.frequency());
-                json.put("context", p.context());
-                if (p.shots() != null) {
-                    Map<String, Object> shots = new LinkedHashMap<>();
-                    shots.put("known_domain", byK(p.shots().knownDomain()));
-                    shots.put("unknown_domain", byK(p.shots().unknownDomain()));
-                    json.put("shots", shots);
-                }
-                json.put("control", e.control());
-                out.writeBytes(mapper.writeValueAsBytes(json));
-                out.write('\n');
-            }
-        } catch (JsonProcessingException ex) {
-            throw new IllegalStateException(ex);  // maps of strings and numbers always serialize
+            Datasets.writeJsonl(out, people);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);  // a StringWriter does not fail
         }
-        AtomicFiles.write(file, out.toByteArray());
-    }
-
-    private static Map<String, Object> byK(Map<Integer, List<Support>> shots) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (int k : SHOTS) {
-            List<Map<String, String>> list = new ArrayList<>();
-            for (Support s : shots.get(k)) {
-                Map<String, String> m = new LinkedHashMap<>();
-                m.put("name", s.name());
-                m.put("email", s.email());
-                list.add(m);
-            }
-            out.put(Integer.toString(k), list);
-        }
-        return out;
+        OwnerOnlyFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
     }
 }

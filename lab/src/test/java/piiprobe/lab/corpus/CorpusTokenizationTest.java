@@ -44,6 +44,7 @@ class CorpusTokenizationTest {
         // The engine loads it from a model folder as it would a checkpoint's, and agrees.
         try (HfTokenizer engine = Tokenizers.load(dir, null)) {
             assertEquals(bpe.vocabSize(), engine.vocabSize());
+            for (int id = 0; id < bpe.vocabSize(); id++) assertEquals(engine.isSpecial(id), bpe.isSpecial(id), "id " + id);
             for (String doc : corpus.documents().subList(0, 50)) {
                 assertArrayEquals(bpe.encode(doc), engine.encode(doc));
                 assertEquals(doc, engine.decode(bpe.encode(doc)));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import piiprobe.audit.data.Datasets;
 import piiprobe.audit.data.Person;
 import piiprobe.audit.data.Person.Support;
 
@@ -36,12 +37,12 @@ class LabDatasetTest {
 
     @Test
     void holdsEveryPlantedPersonAndEveryControlOnce() {
-        assertEquals(CorpusGeneratorTest.SPEC.people(), dataset.entries().size());
-        assertEquals(CorpusGeneratorTest.SPEC.controls(), dataset.entries().stream().filter(LabDataset.Entry::control).count());
+        assertEquals(CorpusGeneratorTest.SPEC.people(), dataset.people().size());
+        assertEquals(CorpusGeneratorTest.SPEC.controls(), dataset.people().stream().filter(Person::control).count());
         assertEquals(CorpusGeneratorTest.SPEC.people(), dataset.people().stream().map(p -> p.email().toLowerCase(Locale.ROOT)).distinct().count());
         // Interleaved, so that an audit with --limit sees both kinds.
-        int firstControl = dataset.entries().indexOf(dataset.entries().stream().filter(LabDataset.Entry::control).findFirst().orElseThrow());
-        assertTrue(firstControl < dataset.entries().size() / 2, "first control at " + firstControl);
+        int firstControl = dataset.people().indexOf(dataset.people().stream().filter(Person::control).findFirst().orElseThrow());
+        assertTrue(firstControl < dataset.people().size() / 2, "first control at " + firstControl);
     }
 
     @Test
@@ -51,21 +52,21 @@ class LabDatasetTest {
             Matcher m = CorpusGeneratorTest.EMAIL.matcher(doc);
             while (m.find()) counted.merge(m.group(), 1, Integer::sum);
         }
-        for (LabDataset.Entry e : dataset.entries()) {
-            assertEquals(counted.getOrDefault(e.person().email(), 0), e.person().frequency(), e.person().email());
-            assertEquals(e.control(), e.person().frequency() == 0);
+        for (Person e : dataset.people()) {
+            assertEquals(counted.getOrDefault(e.email(), 0), e.frequency(), e.email());
+            assertEquals(e.control(), e.frequency() == 0);
         }
     }
 
     @Test
     void aPlantedPersonsContextIsTextThatPrecedesTheirAddressInTheCorpus() {
         String all = String.join("\n", corpus.documents());
-        for (LabDataset.Entry e : dataset.entries()) {
+        for (Person e : dataset.people()) {
             if (e.control()) continue;
-            String context = e.person().context();
+            String context = e.context();
             assertNotNull(context);
             assertTrue(context.length() <= LabDataset.CONTEXT_CHARS && !context.isEmpty());
-            assertTrue(all.contains(context + e.person().email()), e.person().email());
+            assertTrue(all.contains(context + e.email()), e.email());
         }
     }
 
@@ -73,11 +74,11 @@ class LabDatasetTest {
     void aControlsContextComesFromTheHeldOutCorpusAndNeverFromTheTrainingOne() {
         String all = String.join("\n", corpus.documents());
         String heldOut = String.join("\n", corpus.heldOutDocuments());
-        for (LabDataset.Entry e : dataset.entries()) {
+        for (Person e : dataset.people()) {
             if (!e.control()) continue;
-            String context = e.person().context();
-            assertTrue(heldOut.contains(context + e.person().email()), e.person().email());
-            assertFalse(all.contains(context), "a control's context is unseen text: " + e.person().email());
+            String context = e.context();
+            assertTrue(heldOut.contains(context + e.email()), e.email());
+            assertFalse(all.contains(context), "a control's context is unseen text: " + e.email());
         }
     }
 
@@ -89,12 +90,12 @@ class LabDatasetTest {
             bestScore.merge(corpus.planted().get(o.person()).email(), score(context), Math::max);
         }
         int long_ = 0;
-        for (LabDataset.Entry e : dataset.entries()) {
+        for (Person e : dataset.people()) {
             if (e.control()) continue;
-            assertEquals(bestScore.get(e.person().email()), score(e.person().context()), e.person().email());
-            if (e.person().context().length() >= LabDataset.LONG_CONTEXT_CHARS) long_++;
+            assertEquals(bestScore.get(e.email()), score(e.context()), e.email());
+            if (e.context().length() >= LabDataset.LONG_CONTEXT_CHARS) long_++;
         }
-        assertTrue(long_ > dataset.entries().size() / 3, long_ + " long contexts");
+        assertTrue(long_ > dataset.people().size() / 3, long_ + " long contexts");
     }
 
     private static int score(String context) {
@@ -178,24 +179,25 @@ class LabDatasetTest {
         dataset.write(file);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         List<String> lines = Files.readAllLines(file);
-        assertEquals(dataset.entries().size(), lines.size());
+        assertEquals(dataset.people().size(), lines.size());
+        assertEquals(dataset.people(), Datasets.load(file).people(), "the audit reads back every field, controls included");
         ObjectMapper mapper = new ObjectMapper();
         for (int i = 0; i < lines.size(); i++) {
             JsonNode n = mapper.readTree(lines.get(i));
-            LabDataset.Entry e = dataset.entries().get(i);
-            if (e.person().shots() == null) {
+            Person e = dataset.people().get(i);
+            if (e.shots() == null) {
                 assertFalse(n.has("shots"));
                 continue;
             }
-            assertEquals(e.person().name(), n.get("name").asText());
-            assertEquals(e.person().email(), n.get("email").asText());
-            assertEquals(e.person().frequency(), n.get("frequency").asInt());
-            assertEquals(e.person().context(), n.get("context").asText());
+            assertEquals(e.name(), n.get("name").asText());
+            assertEquals(e.email(), n.get("email").asText());
+            assertEquals(e.frequency(), n.get("frequency").asInt());
+            assertEquals(e.context(), n.get("context").asText());
             assertEquals(e.control(), n.get("control").asBoolean());
             for (String k : new String[]{"1", "2", "5"}) {
-                assertEquals(e.person().shots().knownDomain().get(Integer.parseInt(k)).getFirst().email(),
+                assertEquals(e.shots().knownDomain().get(Integer.parseInt(k)).getFirst().email(),
                         n.get("shots").get("known_domain").get(k).get(0).get("email").asText());
-                assertEquals(e.person().shots().unknownDomain().get(Integer.parseInt(k)).size(),
+                assertEquals(e.shots().unknownDomain().get(Integer.parseInt(k)).size(),
                         n.get("shots").get("unknown_domain").get(k).size());
             }
         }
