@@ -1,5 +1,6 @@
 package piiprobe.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,6 +13,10 @@ import piiprobe.engine.bench.GenerateBench;
 import piiprobe.engine.kernel.Parallel;
 
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -41,6 +46,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--smoke", description = "Tiny models instead: checks the set-up in seconds; the figures mean nothing.")
     boolean smoke;
 
+    /** Set in the JVM that a multi-model bench starts for each model. */
+    @Option(names = "--in-process", hidden = true)
+    boolean inProcess;
+
     @Override
     public Integer call() throws Exception {
         if (runs < 1) throw new UserError("--runs must be >= 1, got " + runs);
@@ -52,8 +61,9 @@ final class BenchCommand implements Callable<Integer> {
                 if (!known.contains(m)) throw new UserError("--models: no bench model '" + m + "'; there are " + String.join(", ", known));
             cases = cases.stream().filter(c -> models.contains(c.model())).toList();
         }
-        List<GenerateBench.Result> results = GenerateBench.run(cases, runs,
-                line -> {
+        List<String> benched = cases.stream().map(GenerateBench.Case::model).distinct().toList();
+        List<GenerateBench.Result> results = benched.size() > 1 && !inProcess ? forked(cases, benched, err)
+                : GenerateBench.run(cases, runs, line -> {
                     err.println("bench: " + line);
                     err.flush();
                 });
@@ -86,6 +96,42 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * Each model in a JVM of its own, as JMH forks: in one JVM the kernels the first model compiled are
+     * profiled with its dtype and sizes, and the next model can get slower code (a BF16 model benched after
+     * the F32 one decoded at half its speed alone), which no single-model run (an audit) would see.
+     */
+    private List<GenerateBench.Result> forked(List<GenerateBench.Case> cases, List<String> benched, PrintWriter err) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<GenerateBench.Result> results = new ArrayList<>();
+        ObjectMapper mapper = new ObjectMapper();
+        for (String model : benched) {
+            List<String> command = new ArrayList<>(List.of(java));
+            command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench", "--in-process",
+                    "--json", "--runs", Integer.toString(runs), "--models", model));
+            if (smoke) command.add("--smoke");
+            Process child = new ProcessBuilder(command).start();
+            // The child's progress lines, without the JVM's notice that it repeats.
+            Thread progress = Thread.ofVirtual().start(() -> child.errorReader(StandardCharsets.UTF_8).lines()
+                    .filter(line -> !line.startsWith("WARNING: Using incubator modules")).forEach(line -> {
+                        err.println(line);
+                        err.flush();
+                    }));
+            byte[] json = child.getInputStream().readAllBytes();
+            progress.join();
+            if (child.waitFor() != 0) throw new IllegalStateException("the bench of " + model + " failed (exit " + child.exitValue() + ")");
+            JsonNode out = mapper.readTree(json);
+            for (JsonNode r : out.get("results")) {
+                GenerateBench.Case c = cases.stream().filter(k -> k.model().equals(model) && k.batch() == r.get("batch").intValue()
+                        && k.promptTokens() == r.get("prompt_tokens").intValue()).findFirst().orElseThrow();
+                results.add(new GenerateBench.Result(c, r.get("runs").intValue(), r.get("prefill_tok_per_s").doubleValue(),
+                        r.get("decode_tok_per_s").doubleValue(), r.get("decode_loop_overhead_pct").doubleValue()));
+            }
+        }
+        return results;
     }
 
     private static double round(double x) {
