@@ -11,9 +11,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,7 +45,7 @@ class PackedMatrixTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1, 3, 1, F32", "5, 17, 65, F32", "4, 256, 64, F32", "70, 300, 130, F32", "9, 513, 40, F16", "16, 260, 200, BF16", "3, 64, 1000, BF16"})
+    @CsvSource({"1, 3, 1, F32", "5, 17, 65, F32", "4, 256, 64, F32", "70, 300, 130, F32", "9, 513, 40, F16", "16, 260, 200, BF16", "3, 64, 1000, BF16", "12, 600, 130, F32", "7, 70, 33, F16"})
     void multiplyMatchesFloat64Reference(int rows, int in, int out, DType dtype) {
         SplittableRandom rnd = new SplittableRandom(rows * 31L + in * 7L + out);
         try (Arena arena = Arena.ofShared()) {
@@ -72,6 +74,33 @@ class PackedMatrixTest {
                     assertEquals(ref, fresh[r * cols + n], tol, "y[" + r + "," + n + "]");
                     assertEquals(ref + y0[r * cols + n], y[r * cols + n], tol + 1e-6 * Math.abs(y0[r * cols + n]), "y+=[" + r + "," + n + "]");
                 }
+        }
+    }
+
+    /**
+     * A row's result is the same to the bit whether it is computed alone or among 4 to 37 rows (a
+     * decoding step or a prompt, a row group's tail or not): a prediction does not depend on its batch.
+     */
+    @ParameterizedTest
+    @CsvSource({"F32", "BF16", "F16"})
+    void rowsDoNotDependOnTheirBatch(DType dtype) {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int in = 300, out = 200;
+        try (Arena arena = Arena.ofShared()) {
+            TensorRef t = tensor(arena, "w", dtype, new long[] {out, in}, gaussian(rnd, out * in));
+            PackedMatrix m = PackedMatrix.pack(arena, List.of(new PackedMatrix.Part(t, true)));
+            float[] x = gaussian(rnd, 37 * in), bias = gaussian(rnd, out);
+            for (int rows : new int[] {37, 16, 9, 5, 4}) {
+                float[] all = gaussian(rnd, rows * out), added = all.clone();
+                m.multiply(x, rows, bias, all);
+                m.multiplyAdd(x, rows, bias, added);
+                for (int r = 0; r < rows; r++) {
+                    float[] row = Arrays.copyOfRange(x, r * in, (r + 1) * in), alone = new float[out];
+                    m.multiply(row, 1, bias, alone);
+                    assertArrayEquals(alone, Arrays.copyOfRange(all, r * out, (r + 1) * out), "row " + r + " among " + rows);
+                }
+                assertTrue(!Arrays.equals(all, added), "multiplyAdd adds to y");
+            }
         }
     }
 
