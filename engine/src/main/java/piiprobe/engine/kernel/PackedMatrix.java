@@ -133,6 +133,14 @@ public final class PackedMatrix {
         if (x.length < (long) rows * in || y.length < (long) rows * out || (bias != null && bias.length != out))
             throw new IllegalArgumentException("matmul " + rows + "×" + in + " · " + in + "×" + out + ": arrays too short");
         int chunks = (rows + ROW_CHUNK - 1) / ROW_CHUNK;
+        if (chunks == 1) {
+            // A decoding step: each thread takes one run of adjacent panels and streams its weights in address order.
+            int threads = Math.min(Parallel.threads(), panels);
+            Parallel.forEach(threads, t -> {
+                for (int p = panels * t / threads, end = panels * (t + 1) / threads; p < end; p++) panelTask(x, rows, bias, y, add, 0, p);
+            });
+            return;
+        }
         Parallel.forEach(chunks * panels, task -> panelTask(x, rows, bias, y, add, task / panels, task % panels));
     }
 
