@@ -114,15 +114,23 @@ final class BenchCommand implements Callable<Integer> {
                     "--json", "--runs", Integer.toString(runs), "--models", model));
             if (smoke) command.add("--smoke");
             Process child = new ProcessBuilder(command).start();
-            // The child's progress lines, without the JVM's notice that it repeats.
-            Thread progress = Thread.ofVirtual().start(() -> child.errorReader(StandardCharsets.UTF_8).lines()
-                    .filter(line -> !line.startsWith("WARNING: Using incubator modules")).forEach(line -> {
-                        err.println(line);
-                        err.flush();
-                    }));
-            byte[] json = child.getInputStream().readAllBytes();
-            progress.join();
-            if (child.waitFor() != 0) throw new IllegalStateException("the bench of " + model + " failed (exit " + child.exitValue() + ")");
+            // Ctrl-C on the bench stops the model's JVM too, instead of leaving it running unseen.
+            Thread stopChild = new Thread(child::destroy);
+            Runtime.getRuntime().addShutdownHook(stopChild);
+            byte[] json;
+            try {
+                // The child's progress lines, without the JVM's notice that it repeats.
+                Thread progress = Thread.ofVirtual().start(() -> child.errorReader(StandardCharsets.UTF_8).lines()
+                        .filter(line -> !line.startsWith("WARNING: Using incubator modules")).forEach(line -> {
+                            err.println(line);
+                            err.flush();
+                        }));
+                json = child.getInputStream().readAllBytes();
+                progress.join();
+                if (child.waitFor() != 0) throw new IllegalStateException("the bench of " + model + " failed (exit " + child.exitValue() + ")");
+            } finally {
+                Runtime.getRuntime().removeShutdownHook(stopChild);
+            }
             JsonNode out = mapper.readTree(json);
             for (JsonNode r : out.get("results")) {
                 GenerateBench.Case c = cases.stream().filter(k -> k.model().equals(model) && k.batch() == r.get("batch").intValue()
