@@ -29,6 +29,8 @@ public final class PackedMatrix {
     private static final int KC = 256;
     /** Rows per task: bounds the x block a task streams and leaves enough tasks to balance. */
     private static final int ROW_CHUNK = 64;
+    /** The micro-kernel's 4 rows of sums, per thread. */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[4 * PANEL]);
     private static final long PANEL_ROW_BYTES = PANEL * 4L;
     private static final ThreadLocal<MemorySegment> SCRATCH =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(KC * PANEL_ROW_BYTES, 64));
@@ -62,6 +64,7 @@ public final class PackedMatrix {
     public static PackedMatrix pack(Arena arena, List<Part> parts) {
         Part first = parts.getFirst();
         DType dtype = first.tensor.dtype();
+        if (dtype == DType.F32) compileForDecoding();
         int in = first.inputs();
         int out = 0;
         for (Part p : parts) {
@@ -102,6 +105,34 @@ public final class PackedMatrix {
         return new PackedMatrix(dtype, in, out, data);
     }
 
+    private static volatile boolean compiled;
+
+    /**
+     * Runs a few thousand decode-shaped (16-row) micro-kernel calls on a small zero matrix, once per
+     * JVM, before the first float32 matrix is packed, so that C2 compiles {@link #micro} from a
+     * decoding step's profile. C2 keeps the code of that first compile for the rest of the run, and
+     * which calls came first changed its speed. Interleaved runs of one build, GPT-Neo-125M (F32,
+     * batch 16, 10-token prompts): 755–789 decode tokens/s with this warm-up, 587–619 without (the
+     * earlier kernel, which added into y itself: 641–649 either way). The same warm-up before a
+     * bfloat16 model made it slower instead (Pythia-160M, batch 1: 59–64 vs 74–80 tokens/s), so
+     * half-precision models skip it. Why the profiles give code of different speeds is not pinned
+     * down: no disassembler runs here. Loading GPT-Neo-125M and running its first prefill took 1.34 s
+     * with the warm-up and 1.54–1.75 s without.
+     */
+    private static void compileForDecoding() {
+        if (compiled) return;
+        synchronized (PackedMatrix.class) {
+            if (compiled) return;
+            compiled = true;
+            int n = 768, rows = 16;
+            try (Arena arena = Arena.ofShared()) {
+                PackedMatrix m = new PackedMatrix(DType.F32, n, n, arena.allocate((long) n * n * 4, 64));
+                float[] x = new float[rows * n], y = new float[rows * n];
+                for (int i = 0; i < 20; i++) m.multiply(x, rows, null, y);
+            }
+        }
+    }
+
     public DType dtype() {
         return dtype;
     }
@@ -121,39 +152,64 @@ public final class PackedMatrix {
 
     /** y = x·W + bias for {@code rows} rows; x is rows × in, y rows × out, both row-major; bias may be null. */
     public void multiply(float[] x, int rows, float[] bias, float[] y) {
-        run(x, rows, bias, y, false);
+        if (y.length < (long) rows * out) throw tooShort(rows);
+        run(x, rows, bias, flatRows(y, rows), flatOffsets(rows), false);
     }
 
     /** y += x·W + bias (a residual connection folded into the projection). */
     public void multiplyAdd(float[] x, int rows, float[] bias, float[] y) {
-        run(x, rows, bias, y, true);
+        if (y.length < (long) rows * out) throw tooShort(rows);
+        run(x, rows, bias, flatRows(y, rows), flatOffsets(rows), true);
     }
 
-    private void run(float[] x, int rows, float[] bias, float[] y, boolean add) {
-        if (x.length < (long) rows * in || y.length < (long) rows * out || (bias != null && bias.length != out))
-            throw new IllegalArgumentException("matmul " + rows + "×" + in + " · " + in + "×" + out + ": arrays too short");
+    /** y[r] = x[r]·W, each row into its own array (the LM head's logit vectors, with no copy). */
+    public void multiplyRows(float[] x, int rows, float[][] y) {
+        if (y.length < rows) throw tooShort(rows);
+        for (int r = 0; r < rows; r++) if (y[r].length < out) throw tooShort(rows);
+        run(x, rows, null, y, new int[rows], false);
+    }
+
+    private static float[][] flatRows(float[] y, int rows) {
+        float[][] a = new float[rows][];
+        Arrays.fill(a, y);
+        return a;
+    }
+
+    private int[] flatOffsets(int rows) {
+        int[] o = new int[rows];
+        for (int r = 0; r < rows; r++) o[r] = r * out;
+        return o;
+    }
+
+    private IllegalArgumentException tooShort(int rows) {
+        return new IllegalArgumentException("matmul " + rows + "×" + in + " · " + in + "×" + out + ": arrays too short");
+    }
+
+    /** Row r of the result lives in {@code y[r]} from {@code yOff[r]} on. */
+    private void run(float[] x, int rows, float[] bias, float[][] y, int[] yOff, boolean add) {
+        if (x.length < (long) rows * in || (bias != null && bias.length != out)) throw tooShort(rows);
         int chunks = (rows + ROW_CHUNK - 1) / ROW_CHUNK;
         if (chunks == 1) {
             // A decoding step: each thread takes one run of adjacent panels and streams its weights in address order.
             int threads = Math.min(Parallel.threads(), panels);
             Parallel.forEach(threads, t -> {
-                for (int p = panels * t / threads, end = panels * (t + 1) / threads; p < end; p++) panelTask(x, rows, bias, y, add, 0, p);
+                for (int p = panels * t / threads, end = panels * (t + 1) / threads; p < end; p++) panelTask(x, rows, bias, y, yOff, add, 0, p);
             });
             return;
         }
-        Parallel.forEach(chunks * panels, task -> panelTask(x, rows, bias, y, add, task / panels, task % panels));
+        Parallel.forEach(chunks * panels, task -> panelTask(x, rows, bias, y, yOff, add, task / panels, task % panels));
     }
 
-    private void panelTask(float[] x, int rows, float[] bias, float[] y, boolean add, int chunk, int p) {
+    private void panelTask(float[] x, int rows, float[] bias, float[][] y, int[] yOff, boolean add, int chunk, int p) {
         int r0 = chunk * ROW_CHUNK, r1 = Math.min(rows, r0 + ROW_CHUNK);
         int c0 = p * PANEL, cols = Math.min(PANEL, out - c0);
         for (int r = r0; r < r1; r++) {
-            int o = r * out + c0;
-            for (int j = 0; j < cols; j++) y[o + j] = (add ? y[o + j] : 0f) + (bias != null ? bias[c0 + j] : 0f);
+            float[] yr = y[r];
+            int o = yOff[r] + c0;
+            for (int j = 0; j < cols; j++) yr[o + j] = (add ? yr[o + j] : 0f) + (bias != null ? bias[c0 + j] : 0f);
         }
         MemorySegment scratch = dtype == DType.F32 ? null : SCRATCH.get();
-        // The last panel's columns past the matrix go to a tile: the micro-kernel's stores stay unmasked.
-        float[] tile = cols < PANEL ? new float[4 * PANEL] : null;
+        float[] sums = SUMS.get();
         for (int k0 = 0; k0 < in; k0 += KC) {
             int kc = Math.min(KC, in - k0);
             long first = ((long) p * in + k0) * PANEL;
@@ -168,13 +224,16 @@ public final class PackedMatrix {
                 int valid = Math.min(4, r1 - r);
                 int xa = r * in + k0;
                 int xb = valid > 1 ? xa + in : xa, xc = valid > 2 ? xa + 2 * in : xa, xd = valid > 3 ? xa + 3 * in : xa;
-                if (tile == null) {
-                    micro(x, xa, xb, xc, xd, kc, w, wOff, y, r * out + c0, out, valid);
-                } else {
-                    Arrays.fill(tile, 0f);
-                    micro(x, xa, xb, xc, xd, kc, w, wOff, tile, 0, PANEL, valid);
-                    for (int i = 0; i < valid; i++)
-                        for (int j = 0; j < cols; j++) y[(r + i) * out + c0 + j] += tile[i * PANEL + j];
+                micro(x, xa, xb, xc, xd, kc, w, wOff, sums);
+                for (int i = 0; i < valid; i++) {
+                    float[] yr = y[r + i];
+                    int o = yOff[r + i] + c0, t = i * PANEL;
+                    if (cols == PANEL) {
+                        for (int j = 0; j < PANEL; j += L)
+                            FloatVector.fromArray(S, sums, t + j).add(FloatVector.fromArray(S, yr, o + j)).intoArray(yr, o + j);
+                    } else {
+                        for (int j = 0; j < cols; j++) yr[o + j] += sums[t + j];
+                    }
                 }
             }
         }
@@ -182,12 +241,12 @@ public final class PackedMatrix {
 
     /**
      * The 4-row × PANEL-column kernel: 16 vector accumulators; each k loads the panel's four weight
-     * vectors once and broadcasts one x value per row; the sums are added into y's rows. Rows beyond
-     * {@code valid} repeat row 0's x and are not stored. Everything stays in this one method: vectors
-     * handed to a helper that C2 does not inline get boxed, which cost 10× here.
+     * vectors once and broadcasts one x value per row. The sums go to {@code sums} (4 × PANEL), which
+     * the caller adds into y: the kernel has no branch and no store that depends on the call, so the
+     * code C2 compiles for it is the same whichever calls came first. Everything stays in this one
+     * method: vectors handed to a helper that C2 does not inline get boxed, which cost 10× here.
      */
-    private static void micro(float[] x, int xa, int xb, int xc, int xd, int kc, MemorySegment w, long wOff,
-                              float[] y, int ya, int yStride, int valid) {
+    private static void micro(float[] x, int xa, int xb, int xc, int xd, int kc, MemorySegment w, long wOff, float[] sums) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
@@ -219,28 +278,21 @@ public final class PackedMatrix {
             c32 = w2.fma(a, c32);
             c33 = w3.fma(a, c33);
         }
-        int o = ya;
-        c00.add(FloatVector.fromArray(S, y, o)).intoArray(y, o);
-        c01.add(FloatVector.fromArray(S, y, o + L)).intoArray(y, o + L);
-        c02.add(FloatVector.fromArray(S, y, o + 2 * L)).intoArray(y, o + 2 * L);
-        c03.add(FloatVector.fromArray(S, y, o + 3 * L)).intoArray(y, o + 3 * L);
-        if (valid < 2) return;
-        o += yStride;
-        c10.add(FloatVector.fromArray(S, y, o)).intoArray(y, o);
-        c11.add(FloatVector.fromArray(S, y, o + L)).intoArray(y, o + L);
-        c12.add(FloatVector.fromArray(S, y, o + 2 * L)).intoArray(y, o + 2 * L);
-        c13.add(FloatVector.fromArray(S, y, o + 3 * L)).intoArray(y, o + 3 * L);
-        if (valid < 3) return;
-        o += yStride;
-        c20.add(FloatVector.fromArray(S, y, o)).intoArray(y, o);
-        c21.add(FloatVector.fromArray(S, y, o + L)).intoArray(y, o + L);
-        c22.add(FloatVector.fromArray(S, y, o + 2 * L)).intoArray(y, o + 2 * L);
-        c23.add(FloatVector.fromArray(S, y, o + 3 * L)).intoArray(y, o + 3 * L);
-        if (valid < 4) return;
-        o += yStride;
-        c30.add(FloatVector.fromArray(S, y, o)).intoArray(y, o);
-        c31.add(FloatVector.fromArray(S, y, o + L)).intoArray(y, o + L);
-        c32.add(FloatVector.fromArray(S, y, o + 2 * L)).intoArray(y, o + 2 * L);
-        c33.add(FloatVector.fromArray(S, y, o + 3 * L)).intoArray(y, o + 3 * L);
+        c00.intoArray(sums, 0);
+        c01.intoArray(sums, L);
+        c02.intoArray(sums, 2 * L);
+        c03.intoArray(sums, 3 * L);
+        c10.intoArray(sums, 4 * L);
+        c11.intoArray(sums, 5 * L);
+        c12.intoArray(sums, 6 * L);
+        c13.intoArray(sums, 7 * L);
+        c20.intoArray(sums, 8 * L);
+        c21.intoArray(sums, 9 * L);
+        c22.intoArray(sums, 10 * L);
+        c23.intoArray(sums, 11 * L);
+        c30.intoArray(sums, 12 * L);
+        c31.intoArray(sums, 13 * L);
+        c32.intoArray(sums, 14 * L);
+        c33.intoArray(sums, 15 * L);
     }
 }

@@ -4,7 +4,6 @@ import piiprobe.engine.UserError;
 import piiprobe.engine.kernel.KvStore;
 import piiprobe.engine.kernel.PackedMatrix;
 
-import java.util.Arrays;
 
 /**
  * The bookkeeping every architecture's {@link Transformer#forward} shares: checks the call, opens
@@ -92,11 +91,8 @@ final class Batch {
 
     /** The LM head over the wanted (already final-normed) hidden states, one logit vector each. */
     float[][] logits(PackedMatrix head, float[] wanted) {
-        int v = head.out();
-        float[] all = new float[logitSlots.length * v];
-        head.multiply(wanted, logitSlots.length, null, all);
-        float[][] out = new float[logitSlots.length][];
-        for (int i = 0; i < out.length; i++) out[i] = Arrays.copyOfRange(all, i * v, (i + 1) * v);
+        float[][] out = new float[logitSlots.length][head.out()];
+        head.multiplyRows(wanted, logitSlots.length, out);
         return out;
     }
 }
