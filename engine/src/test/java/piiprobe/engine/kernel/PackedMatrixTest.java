@@ -104,6 +104,25 @@ class PackedMatrixTest {
         }
     }
 
+    /** The LM head's form: each row into its own array, equal to the bit to the row-major product, and checked for length. */
+    @ParameterizedTest
+    @CsvSource({"F32, 16", "F32, 3", "BF16, 16", "F16, 7"})
+    void multiplyRowsWritesEachRowIntoItsOwnArray(DType dtype, int rows) {
+        SplittableRandom rnd = new SplittableRandom(rows);
+        int in = 260, out = 150;
+        try (Arena arena = Arena.ofShared()) {
+            PackedMatrix m = PackedMatrix.pack(arena, List.of(new PackedMatrix.Part(tensor(arena, "w", dtype, new long[] {out, in}, gaussian(rnd, out * in)), true)));
+            float[] x = gaussian(rnd, rows * in), flat = new float[rows * out];
+            m.multiply(x, rows, null, flat);
+            float[][] own = new float[rows][];
+            for (int r = 0; r < rows; r++) own[r] = gaussian(rnd, out); // overwritten, not added to
+            m.multiplyRows(x, rows, own);
+            for (int r = 0; r < rows; r++) assertArrayEquals(Arrays.copyOfRange(flat, r * out, (r + 1) * out), own[r], "row " + r);
+            own[rows - 1] = new float[out - 1];
+            assertThrows(IllegalArgumentException.class, () -> m.multiplyRows(x, rows, own));
+        }
+    }
+
     @Test
     void partsMustAgreeOnDtypeAndInputs() {
         try (Arena arena = Arena.ofShared()) {
