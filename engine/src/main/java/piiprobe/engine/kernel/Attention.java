@@ -21,6 +21,8 @@ public final class Attention {
     private static final int L = S.length();
     /** Head dims per step of the inner loops: four vectors, held in registers. */
     static final int BLOCK = 4 * L;
+    /** Slots per block of the {@link KvStore}: one vector of scores. */
+    static final int SLOTS = L;
 
     private Attention() {}
 
@@ -39,46 +41,61 @@ public final class Attention {
      * @param q     queries of the new tokens, already rotated and not yet scaled
      */
     public static void forward(KvStore cache, int layer, int steps, Spec spec, Heads q, Heads k, Heads v, float[] out) {
-        int rows = cache.rows(), len = cache.length(), hd = spec.headDim, slots = cache.slots(), stride = cache.stride();
+        int rows = cache.rows(), len = cache.length(), hd = spec.headDim, stride = cache.stride();
         float[] kc = cache.keys(layer), vc = cache.values(layer);
-        for (int r = 0; r < rows; r++) {
-            int p = cache.physical(r);
-            for (int t = 0; t < steps; t++) {
-                int token = r * steps + t;
-                for (int h = 0; h < spec.kvHeads; h++) {
-                    int dst = ((p * spec.kvHeads + h) * slots + len + t) * stride;
-                    System.arraycopy(k.data(), k.at(token, h), kc, dst, hd);
-                    System.arraycopy(v.data(), v.at(token, h), vc, dst, hd);
-                }
-            }
-        }
         int group = spec.heads / spec.kvHeads;
-        // One task per (row, kv head): the group's query heads and all new slots read that head's keys
-        // and values while they sit in L2, so memory streams each cache entry once per step.
-        Parallel.forEach(rows * spec.kvHeads, task -> {
-            int r = task / spec.kvHeads, g = task % spec.kvHeads;
+        // A task is one row's slice of kv heads. With enough rows the slice is all of them, and the
+        // task reads the row's keys, then its values, front to back as two streams; a stream per
+        // head was too short to run at the memory's speed. With few rows, slices keep every thread busy.
+        int chunks = Math.min(spec.kvHeads, Math.ceilDiv(4 * Parallel.threads(), rows));
+        Parallel.forEach(rows * chunks, task -> {
+            int r = task / chunks, c = task % chunks;
+            int g0 = c * spec.kvHeads / chunks, g1 = (c + 1) * spec.kvHeads / chunks, h0 = g0 * group, nh = (g1 - g0) * group;
             int p = cache.physical(r);
-            int base = (p * spec.kvHeads + g) * slots;
-            float[] w = new float[len + steps], qh = new float[stride], oh = new float[stride];
+            // Each task stores its own slice of the new keys and values: the lines it writes are the
+            // ones it reads next, and a transposed key's 64 scattered stores would stall one thread.
+            for (int t = 0; t < steps; t++)
+                for (int h = g0; h < g1; h++) {
+                    int token = r * steps + t;
+                    cache.put(layer, p, len + t, h, k.data(), k.at(token, h), v.data(), v.at(token, h), hd);
+                }
+            int span = Math.ceilDiv(len + steps, SLOTS) * SLOTS;
+            Slice slice = new Slice(nh, group, cache.headAt(p, 0, g0), cache.blockFloats(), cache.headFloats(), stride, span);
+            float[] w = new float[nh * span], qs = new float[nh * stride], acc = new float[nh * stride], norms = new float[nh];
             boolean padded = !cache.allReal(p, 0, len + steps);
             for (int t = 0; t < steps; t++) {
-                int slot = len + t, token = r * steps + t;
-                for (int h = g * group; h < (g + 1) * group; h++) {
-                    int o = token * spec.heads * hd + h * hd;
-                    if (!cache.real(p, slot)) {
-                        Arrays.fill(out, o, o + hd, 0f);
-                        continue;
-                    }
-                    int lo = spec.window > 0 ? Math.max(0, slot - spec.window + 1) : 0;
-                    System.arraycopy(q.data(), q.at(token, h), qh, 0, hd);
-                    scores(qh, kc, base, stride, lo, slot, w);
-                    float max = padded ? maskAndScale(w, lo, slot + 1, spec.scale, cache, p) : scale(w, lo, slot + 1, spec.scale);
-                    float sum = exp(w, lo, slot + 1, max);
-                    weightedValues(w, vc, base, stride, lo, slot, 1f / sum, oh);
-                    System.arraycopy(oh, 0, out, o, hd);
+                int slot = len + t, token = r * steps + t, o = token * spec.heads * hd + h0 * hd;
+                if (!cache.real(p, slot)) {
+                    Arrays.fill(out, o, o + nh * hd, 0f);
+                    continue;
+                }
+                int lo = spec.window > 0 ? Math.max(0, slot - spec.window + 1) : 0;
+                for (int i = 0; i < nh; i++) System.arraycopy(q.data(), q.at(token, h0 + i), qs, i * stride, hd);
+                scores(slice, qs, kc, lo, slot, w);
+                for (int i = 0; i < nh; i++) {
+                    int at = i * span;
+                    float max = padded ? maskAndScale(w, at, lo, slot + 1, spec.scale, cache, p) : scale(w, at + lo, at + slot + 1, spec.scale);
+                    norms[i] = 1f / exp(w, at + lo, at + slot + 1, max);
+                }
+                weightedValues(slice, w, vc, lo, slot, acc);
+                for (int i = 0; i < nh; i++) {
+                    int a = i * stride;
+                    for (int e = 0; e < stride; e += L) FloatVector.fromArray(S, acc, a + e).mul(norms[i]).intoArray(acc, a + e);
+                    System.arraycopy(acc, a, out, o + i * hd, hd);
                 }
             }
         });
+    }
+
+    /**
+     * The query heads a task attends with, and where their kv heads sit in the cache: head i reads kv
+     * head i / group, whose part of block b starts at first + b·blockFloats + (i / group)·headFloats.
+     * Each head's scores are w[i·span + slot].
+     */
+    private record Slice(int heads, int group, int first, int blockFloats, int headFloats, int stride, int span) {
+        int kvPart(int block, int head) {
+            return first + block * blockFloats + (group == 1 ? head : head / group) * headFloats;
+        }
     }
 
     /** The KV cache's floats per slot of one head: {@code headDim} rounded up to whole blocks. */
@@ -86,20 +103,28 @@ public final class Attention {
         return (headDim + BLOCK - 1) / BLOCK * BLOCK;
     }
 
-    /** w[j] = q·k_j for the keys j in [lo, hi]. One block of q at a time stays in registers while the keys stream past. */
-    private static void scores(float[] q, float[] kc, int base, int stride, int lo, int hi, float[] w) {
-        for (int c = 0; c < stride; c += BLOCK) {
-            FloatVector q0 = FloatVector.fromArray(S, q, c), q1 = FloatVector.fromArray(S, q, c + L);
-            FloatVector q2 = FloatVector.fromArray(S, q, c + 2 * L), q3 = FloatVector.fromArray(S, q, c + 3 * L);
-            boolean first = c == 0;
-            for (int j = lo; j <= hi; j++) {
-                int ko = (base + j) * stride + c;
-                FloatVector a = FloatVector.fromArray(S, kc, ko).mul(q0);
-                FloatVector b = FloatVector.fromArray(S, kc, ko + L).mul(q1);
-                a = FloatVector.fromArray(S, kc, ko + 2 * L).fma(q2, a);
-                b = FloatVector.fromArray(S, kc, ko + 3 * L).fma(q3, b);
-                float s = a.add(b).reduceLanes(VectorOperators.ADD);
-                w[j] = first ? s : w[j] + s;
+    /**
+     * w[i·span + j] = q_i·k_j for each query head i of a slice and the slots j of the blocks that
+     * cover [lo, hi] (lanes outside it are computed and ignored). A block's keys are transposed, so
+     * its scores are Σ_d q[d]·k[d][·], summed over d in four interleaved chains and then pairwise;
+     * blocks outer and heads inner reads the keys front to back.
+     */
+    private static void scores(Slice s, float[] q, float[] kc, int lo, int hi, float[] w) {
+        for (int b = lo / SLOTS; b <= hi / SLOTS; b++) {
+            for (int i = 0; i < s.heads; i++) {
+                int ko = s.kvPart(b, i), qo = i * s.stride;
+                FloatVector a0 = FloatVector.fromArray(S, kc, ko).mul(q[qo]);
+                FloatVector a1 = FloatVector.fromArray(S, kc, ko + SLOTS).mul(q[qo + 1]);
+                FloatVector a2 = FloatVector.fromArray(S, kc, ko + 2 * SLOTS).mul(q[qo + 2]);
+                FloatVector a3 = FloatVector.fromArray(S, kc, ko + 3 * SLOTS).mul(q[qo + 3]);
+                for (int d = 4; d < s.stride; d += 4) {
+                    int kd = ko + d * SLOTS;
+                    a0 = FloatVector.fromArray(S, kc, kd).fma(FloatVector.broadcast(S, q[qo + d]), a0);
+                    a1 = FloatVector.fromArray(S, kc, kd + SLOTS).fma(FloatVector.broadcast(S, q[qo + d + 1]), a1);
+                    a2 = FloatVector.fromArray(S, kc, kd + 2 * SLOTS).fma(FloatVector.broadcast(S, q[qo + d + 2]), a2);
+                    a3 = FloatVector.fromArray(S, kc, kd + 3 * SLOTS).fma(FloatVector.broadcast(S, q[qo + d + 3]), a3);
+                }
+                a0.add(a1).add(a2.add(a3)).intoArray(w, i * s.span + b * SLOTS);
             }
         }
     }
@@ -118,29 +143,41 @@ public final class Attention {
         return m;
     }
 
-    /** Like {@link #scale}, with the scores of padding slots set to −∞. */
-    private static float maskAndScale(float[] w, int from, int to, float scale, KvStore cache, int p) {
+    /** Like {@link #scale} over slots [from, to) of a head whose scores start at w[at], with the scores of padding slots set to −∞. */
+    private static float maskAndScale(float[] w, int at, int from, int to, float scale, KvStore cache, int p) {
         float m = Float.NEGATIVE_INFINITY;
-        for (int i = from; i < to; i++) m = Math.max(m, w[i] = cache.real(p, i) ? w[i] * scale : Float.NEGATIVE_INFINITY);
+        for (int i = from; i < to; i++) m = Math.max(m, w[at + i] = cache.real(p, i) ? w[at + i] * scale : Float.NEGATIVE_INFINITY);
         return m;
     }
 
-    /** out = norm · Σ_j w[j] · v_j over [lo, hi], one block at a time with the sums in registers. */
-    private static void weightedValues(float[] w, float[] vc, int base, int stride, int lo, int hi, float norm, float[] out) {
-        for (int c = 0; c < stride; c += BLOCK) {
-            FloatVector o0 = FloatVector.zero(S), o1 = o0, o2 = o0, o3 = o0;
-            for (int j = lo; j <= hi; j++) {
-                FloatVector wj = FloatVector.broadcast(S, w[j]);
-                int vo = (base + j) * stride + c;
-                o0 = FloatVector.fromArray(S, vc, vo).fma(wj, o0);
-                o1 = FloatVector.fromArray(S, vc, vo + L).fma(wj, o1);
-                o2 = FloatVector.fromArray(S, vc, vo + 2 * L).fma(wj, o2);
-                o3 = FloatVector.fromArray(S, vc, vo + 3 * L).fma(wj, o3);
+    /**
+     * acc_i = Σ_j w[i·span + j] · v_j over [lo, hi] for each query head i of a slice, blocks outer and
+     * heads inner like {@link #scores}. A head's sums stay in registers within a block and wait in
+     * acc between blocks, so each is added up in slot order.
+     */
+    private static void weightedValues(Slice s, float[] w, float[] vc, int lo, int hi, float[] acc) {
+        Arrays.fill(acc, 0, s.heads * s.stride, 0f);
+        for (int b = lo / SLOTS; b <= hi / SLOTS; b++) {
+            int from = Math.max(lo, b * SLOTS), to = Math.min(hi, b * SLOTS + SLOTS - 1);
+            for (int i = 0; i < s.heads; i++) {
+                int vo = s.kvPart(b, i) - b * SLOTS * s.stride, wo = i * s.span, ao = i * s.stride;
+                for (int c = 0; c < s.stride; c += BLOCK) {
+                    FloatVector o0 = FloatVector.fromArray(S, acc, ao + c), o1 = FloatVector.fromArray(S, acc, ao + c + L);
+                    FloatVector o2 = FloatVector.fromArray(S, acc, ao + c + 2 * L), o3 = FloatVector.fromArray(S, acc, ao + c + 3 * L);
+                    for (int j = from; j <= to; j++) {
+                        FloatVector wj = FloatVector.broadcast(S, w[wo + j]);
+                        int vj = vo + j * s.stride + c;
+                        o0 = FloatVector.fromArray(S, vc, vj).fma(wj, o0);
+                        o1 = FloatVector.fromArray(S, vc, vj + L).fma(wj, o1);
+                        o2 = FloatVector.fromArray(S, vc, vj + 2 * L).fma(wj, o2);
+                        o3 = FloatVector.fromArray(S, vc, vj + 3 * L).fma(wj, o3);
+                    }
+                    o0.intoArray(acc, ao + c);
+                    o1.intoArray(acc, ao + c + L);
+                    o2.intoArray(acc, ao + c + 2 * L);
+                    o3.intoArray(acc, ao + c + 3 * L);
+                }
             }
-            o0.mul(norm).intoArray(out, c);
-            o1.mul(norm).intoArray(out, c + L);
-            o2.mul(norm).intoArray(out, c + 2 * L);
-            o3.mul(norm).intoArray(out, c + 3 * L);
         }
     }
 

@@ -7,11 +7,15 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 
 /**
- * The KV cache of every architecture: per layer, keys and values in float32 laid out
- * [physical row][kv head][slot][stride] (one head's keys contiguous for attention), plus which
- * slots are real. The stride is the head size rounded up to whole blocks of {@link Attention#BLOCK}
- * floats, zeros past the head, so that attention's loops run over full vectors without masks. Logical rows map to physical rows, so {@link #select} moves no data for rows that
- * survive once and copies only forks. Slot storage grows on demand up to the capacity.
+ * The KV cache of every architecture: per layer, keys and values in float32, plus which slots are
+ * real. A row's slots are grouped in blocks of {@link Attention#SLOTS}, and a block holds every kv
+ * head's part of it: [physical row][block][kv head][...]. Within a head's part, keys are stored
+ * transposed, [dim][slot], so that one vector of the block's scores is a sum of scaled vectors with no
+ * horizontal additions; values are [slot][dim]. A row's cache is thus one contiguous run that
+ * attention reads front to back. Dims run to the stride: the head size rounded up to whole blocks of
+ * {@link Attention#BLOCK} floats, zeros past the head, so that loops run over full vectors without
+ * masks. Logical rows map to physical rows, so {@link #select} moves no data for rows that survive
+ * once and copies only forks. Slot storage grows on demand, in whole blocks, up to the capacity.
  */
 public final class KvStore implements KvCache {
     private final Object owner;
@@ -69,9 +73,37 @@ public final class KvStore implements KvCache {
         return stride;
     }
 
-    /** Slots allocated per head (the stride between heads); at least {@link #length()}. */
+    /** Slots allocated per row, a whole number of blocks; at least {@link #length()}. */
     int slots() {
         return slots;
+    }
+
+    /** Floats of one kv head's part of a block. */
+    int headFloats() {
+        return Attention.SLOTS * stride;
+    }
+
+    /** Floats of one block: every kv head's part. */
+    int blockFloats() {
+        return kvHeads * headFloats();
+    }
+
+    /** Floats of one physical row. */
+    int rowFloats() {
+        return slots / Attention.SLOTS * blockFloats();
+    }
+
+    /** Where kv head {@code head}'s part of the block holding {@code slot} starts in a physical row's keys or values. */
+    int headAt(int physRow, int slot, int head) {
+        return physRow * rowFloats() + slot / Attention.SLOTS * blockFloats() + head * headFloats();
+    }
+
+    /** Writes the key and value of one head at one slot: {@code n} floats each. */
+    void put(int layer, int physRow, int slot, int head, float[] k, int kOff, float[] v, int vOff, int n) {
+        int at = headAt(physRow, slot, head), lane = slot % Attention.SLOTS;
+        float[] kc = keys[layer];
+        for (int d = 0; d < n; d++) kc[at + d * Attention.SLOTS + lane] = k[kOff + d];
+        System.arraycopy(v, vOff, values[layer], at + lane * stride, n);
     }
 
     int physical(int row) {
@@ -120,7 +152,8 @@ public final class KvStore implements KvCache {
     private void reserve(int needed) {
         if (needed <= slots) return;
         int grown = capacity <= 4L * needed ? capacity : Math.max(needed, Math.min(capacity, 2 * slots));
-        long floats = (long) physRows * kvHeads * grown * stride;
+        grown = Math.ceilDiv(grown, Attention.SLOTS) * Attention.SLOTS;
+        long floats = (long) physRows * grown * kvHeads * stride;
         if (floats > Integer.MAX_VALUE - 16)
             throw new UserError("the KV cache for " + physRows + " rows of " + grown + " tokens is too large for one layer's array; use a smaller batch or shorter sequences");
         for (int l = 0; l < layers; l++) {
@@ -134,10 +167,15 @@ public final class KvStore implements KvCache {
     }
 
     private float[] relayout(float[] old, int grown) {
-        float[] a = new float[physRows * kvHeads * grown * stride];
-        for (int ph = 0; ph < physRows * kvHeads; ph++)
-            System.arraycopy(old, ph * slots * stride, a, ph * grown * stride, length * stride);
+        int oldRow = slots * kvHeads * stride, newRow = grown * kvHeads * stride;
+        float[] a = new float[physRows * newRow];
+        for (int p = 0; p < physRows; p++) System.arraycopy(old, p * oldRow, a, p * newRow, usedFloats());
         return a;
+    }
+
+    /** Floats of a row's blocks that hold committed slots. */
+    private int usedFloats() {
+        return Math.ceilDiv(length, Attention.SLOTS) * blockFloats();
     }
 
     @Override
@@ -172,7 +210,7 @@ public final class KvStore implements KvCache {
 
     private void addPhysicalRows(int extra, ArrayDeque<Integer> free) {
         int grown = physRows + extra;
-        int rowFloats = kvHeads * slots * stride;
+        int rowFloats = rowFloats();
         for (int l = 0; l < layers; l++) {
             keys[l] = Arrays.copyOf(keys[l], grown * rowFloats);
             values[l] = Arrays.copyOf(values[l], grown * rowFloats);
@@ -183,12 +221,10 @@ public final class KvStore implements KvCache {
     }
 
     private void copyRow(int src, int dest) {
+        int rowFloats = rowFloats();
         for (int l = 0; l < layers; l++) {
-            for (int h = 0; h < kvHeads; h++) {
-                int s = (src * kvHeads + h) * slots * stride, d = (dest * kvHeads + h) * slots * stride;
-                System.arraycopy(keys[l], s, keys[l], d, length * stride);
-                System.arraycopy(values[l], s, values[l], d, length * stride);
-            }
+            System.arraycopy(keys[l], src * rowFloats, keys[l], dest * rowFloats, usedFloats());
+            System.arraycopy(values[l], src * rowFloats, values[l], dest * rowFloats, usedFloats());
         }
         System.arraycopy(real, src * slots, real, dest * slots, length);
     }

@@ -10,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Attention against a float64 reference written from its definition, over head sizes that are not
  * whole blocks (the cache pads them) or span several blocks, grouped-query heads, windows and
- * padding slots, for a prefill of several slots followed by single-slot steps.
+ * padding slots, for a prefill of several slots followed by steps of one slot or more; the longer runs
+ * cross several blocks of cache slots, with windows that start inside a block, and make the cache
+ * grow when its last block is full and when it is not.
  */
 class AttentionTest {
     /** Every token's q, k, v for all steps; the reference recomputes attention from them. */
@@ -42,14 +44,17 @@ class AttentionTest {
 
     @ParameterizedTest
     @CsvSource({
-            "2, 4, 4, 4, 0, 0", // tiny head: one partial block
-            "3, 6, 2, 80, 0, 2", // two blocks, the second partial; grouped heads; left padding
-            "2, 2, 1, 128, 5, 1", // two whole blocks; a window shorter than the sequence
-            "1, 3, 3, 64, 0, 0",
+            "2, 4, 4, 4, 0, 0, 7, 4, 1, 11", // tiny head: one partial block
+            "3, 6, 2, 80, 0, 2, 7, 4, 1, 11", // two blocks, the second partial; grouped heads; left padding
+            "2, 2, 1, 128, 5, 1, 7, 4, 1, 11", // two whole blocks; a window shorter than the sequence
+            "1, 3, 3, 64, 0, 0, 7, 4, 1, 11",
+            "2, 4, 2, 64, 21, 3, 20, 30, 1, 300", // many slot blocks, a window starting mid-block, two regrowths
+            "9, 2, 2, 16, 0, 5, 3, 40, 1, 43", // more rows than tasks per thread: one task per row
+            "2, 2, 2, 64, 0, 1, 9, 45, 9, 300", // steps of 9 slots: the cache grows with its last block half full
     })
-    void matchesTheDefinition(int rows, int heads, int kvHeads, int hd, int window, int pads) {
+    void matchesTheDefinition(int rows, int heads, int kvHeads, int hd, int window, int pads, int prefill, int decode, int chunk, int capacity) {
         SplittableRandom rnd = new SplittableRandom(rows * 1000L + hd);
-        int prefill = 7, decode = 4, total = prefill + decode;
+        int total = prefill + decode;
         Attention.Spec spec = new Attention.Spec(heads, kvHeads, hd, (float) (1 / Math.sqrt(hd)), window);
         float[][] q = new float[rows][total * heads * hd], k = new float[rows][total * kvHeads * hd], v = new float[rows][total * kvHeads * hd];
         boolean[][] real = new boolean[rows][total];
@@ -60,9 +65,9 @@ class AttentionTest {
             for (int i = 0; i < total; i++) real[r][i] = i >= (r == 0 ? 0 : pads); // row 0 unpadded, others left-padded
         }
         Run run = new Run(rows, total, spec, q, k, v, real);
-        KvStore cache = new KvStore(this, 1, kvHeads, hd, rows, total);
+        KvStore cache = new KvStore(this, 1, kvHeads, hd, rows, capacity);
         step(run, cache, 0, prefill);
-        for (int s = prefill; s < total; s++) step(run, cache, s, 1);
+        for (int s = prefill; s < total; s += chunk) step(run, cache, s, Math.min(chunk, total - s));
     }
 
     /** Runs slots [from, from + steps) of every row through attention and checks each output. */
