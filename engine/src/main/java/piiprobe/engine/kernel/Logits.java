@@ -14,12 +14,11 @@ public final class Logits {
 
     private Logits() {}
 
-    /** Index of the largest value; the first one on ties, as {@code torch.argmax}. */
+    /** Index of the largest value; the first one on ties, and the first NaN if there is one, as {@code torch.argmax}. */
     public static int argmax(float[] x) {
-        int n = x.length;
-        float best = max(x);
-        for (int i = 0; i < n; i++) if (x[i] == best) return i;
-        return 0; // every value is NaN
+        float best = max(x); // NaN if any value is NaN
+        for (int i = 0; i < x.length; i++) if (x[i] == best || Float.isNaN(x[i])) return i;
+        return 0; // x is empty
     }
 
     public static float max(float[] x) {

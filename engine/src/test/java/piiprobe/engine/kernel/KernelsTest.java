@@ -138,6 +138,36 @@ class KernelsTest {
         assertEquals(orig[39], w[39]);
     }
 
+    /** torch.argmax: the first index of the largest value, or of the first NaN. */
+    private static int argmaxByDefinition(float[] x) {
+        int best = 0;
+        for (int i = 0; i < x.length; i++) {
+            if (Float.isNaN(x[i])) return i;
+            if (x[i] > x[best]) best = i;
+        }
+        return best;
+    }
+
+    @Test
+    void argmaxTakesTheFirstOfTiesAndTheFirstNaN() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        for (int n : new int[] {1, 5, 16, 17, 63, 64, 100, 50257}) {
+            for (int trial = 0; trial < 20; trial++) {
+                float[] x = new float[n];
+                for (int i = 0; i < n; i++) x[i] = (float) rnd.nextInt(-3, 4); // few distinct values: many ties
+                if (trial % 5 == 1) x[rnd.nextInt(n)] = Float.POSITIVE_INFINITY;
+                if (trial % 5 == 2) java.util.Arrays.fill(x, Float.NEGATIVE_INFINITY);
+                if (trial % 5 == 3) x[rnd.nextInt(n)] = Float.NaN;
+                if (trial % 5 == 4) {
+                    java.util.Arrays.fill(x, Float.NEGATIVE_INFINITY);
+                    x[n - 1] = -0f;
+                    x[rnd.nextInt(n)] = 0f;
+                }
+                assertEquals(argmaxByDefinition(x), Logits.argmax(x), "n " + n + " trial " + trial);
+            }
+        }
+    }
+
     @Test
     void ropeRotatesPairsHalfADimensionApart() {
         Rope rope = new Rope(4, 10000, Rope.Scaling.NONE, 1, 100);
