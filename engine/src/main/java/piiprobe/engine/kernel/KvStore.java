@@ -167,7 +167,7 @@ public final class KvStore implements KvCache {
     }
 
     private float[] relayout(float[] old, int grown) {
-        int oldRow = slots * kvHeads * stride, newRow = grown * kvHeads * stride;
+        int oldRow = rowFloats(), newRow = grown / Attention.SLOTS * blockFloats();
         float[] a = new float[physRows * newRow];
         for (int p = 0; p < physRows; p++) System.arraycopy(old, p * oldRow, a, p * newRow, usedFloats());
         return a;
