@@ -121,9 +121,11 @@ public final class PackedMatrix {
      * batch 16, 10-token prompts): 755–789 decode tokens/s with this warm-up, 587–619 without (the
      * earlier kernel, which added into y itself: 641–649 either way). The same warm-up before a
      * bfloat16 model made it slower instead (Pythia-160M, batch 1: 59–64 vs 74–80 tokens/s), so
-     * half-precision models skip it. Why the profiles give code of different speeds is not pinned
-     * down: no disassembler runs here. Loading GPT-Neo-125M and running its first prefill took 1.34 s
-     * with the warm-up and 1.54–1.75 s without.
+     * half-precision models skip it. What a bad compile looks like (seen with a capstone-based
+     * hsdis): after profile-predicate traps in the loop, C2 recompiles it re-reading the weight
+     * segment's session and address for every vector load, 108 instructions per k-step against 40.
+     * Loading GPT-Neo-125M and running its first prefill took 1.34 s with the warm-up and 1.54–1.75 s
+     * without.
      */
     private static void compileForDecoding() {
         if (compiled) return;

@@ -4,7 +4,6 @@ import piiprobe.engine.UserError;
 import piiprobe.engine.kernel.KvStore;
 import piiprobe.engine.kernel.PackedMatrix;
 
-
 /**
  * The bookkeeping every architecture's {@link Transformer#forward} shares: checks the call, opens
  * the new slots in the cache, and at the end runs the LM head for the requested slots only.
