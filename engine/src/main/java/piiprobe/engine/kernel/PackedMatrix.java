@@ -23,20 +23,30 @@ import java.util.List;
 public final class PackedMatrix {
     private static final VectorSpecies<Float> S = Widen.F;
     private static final int L = S.length();
-    /** Output columns per panel: four vectors, the width of the micro-kernel. */
-    public static final int PANEL = 4 * L;
+    /** Output columns per panel: three vectors, the width of the micro-kernel. */
+    public static final int PANEL = 3 * L;
     /**
-     * Inputs per block: a block of a panel (192 KiB in F32 with 512-bit vectors) stays in L2 while
+     * Rows per call of the micro-kernel: 8 rows × 3 vectors is the largest tile whose 24 accumulators,
+     * 3 weight vectors and a broadcast fit AVX-512's 32 registers. A decoding step's 16 rows then take
+     * two passes over each block of weights instead of four (4 × 4 tiles), with 24 FMAs per k-step
+     * instead of 16 for the loop's other instructions. Ten interleaved pairs of JVMs, GPT-Neo-125M at
+     * batch 16 with 10-token prompts: 843 decode tokens/s on average against 820 with 4 × 4 tiles;
+     * six later pairs gave 884 against 860, leaving out the one JVM with a bad compile (see
+     * {@link #compileForDecoding}).
+     */
+    private static final int TILE_ROWS = 8;
+    /**
+     * Inputs per block: a block of a panel (144 KiB in F32 with 512-bit vectors) stays in L2 while
      * every row group uses it. In a decoding step the first row group streams the block from memory
-     * and the other three find it in L2, so longer blocks mean longer unbroken streams: with 768 (all
-     * of GPT-2 small's width) GPT-Neo-125M decoded 857 tokens/s at batch 16 against 828 with 256, in
-     * twelve interleaved runs each; 512 gave 816, and a whole 3072-input panel (786 KiB) was slower.
+     * and the second finds it in L2, so longer blocks mean longer unbroken streams: with 768 (all of
+     * GPT-2 small's width) GPT-Neo-125M decoded 857 tokens/s at batch 16 against 828 with 256, in
+     * twelve interleaved runs each (4 × 4 tiles); 512 gave 816, and a whole 3072-input panel was slower.
      */
     private static final int KC = 768;
     /** Rows per task: bounds the x block a task streams and leaves enough tasks to balance. */
     private static final int ROW_CHUNK = 64;
-    /** The micro-kernel's 4 rows of sums, per thread. */
-    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[4 * PANEL]);
+    /** The micro-kernel's rows of sums, per thread. */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[TILE_ROWS * PANEL]);
     private static final long PANEL_ROW_BYTES = PANEL * 4L;
     private static final ThreadLocal<MemorySegment> SCRATCH =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(KC * PANEL_ROW_BYTES, 64));
@@ -114,8 +124,8 @@ public final class PackedMatrix {
     private static volatile boolean compiled;
 
     /**
-     * Runs a few thousand decode-shaped (16-row) micro-kernel calls on a small zero matrix, once per
-     * JVM, before the first float32 matrix is packed, so that C2 compiles {@link #micro} from a
+     * Runs a few thousand decode-shaped (16-row) micro-kernel calls on two small zero matrices, with
+     * 768 and 3072 inputs as a GPT-2-small layer has, once per JVM, before the first float32 matrix is packed, so that C2 compiles {@link #micro} from a
      * decoding step's profile. C2 keeps the code of that first compile for the rest of the run, and
      * which calls came first changed its speed. Interleaved runs of one build, GPT-Neo-125M (F32,
      * batch 16, 10-token prompts): 755–789 decode tokens/s with this warm-up, 587–619 without (the
@@ -124,6 +134,9 @@ public final class PackedMatrix {
      * half-precision models skip it. What a bad compile looks like (seen with a capstone-based
      * hsdis): after profile-predicate traps in the loop, C2 recompiles it re-reading the weight
      * segment's session and address for every vector load, 108 instructions per k-step against 40.
+     * Warmed on the 768-input matrix alone, the 8 × 3 kernel took such traps in 4 of 11 JVMs, after
+     * the warm-up, and decoded at 785–823 tokens/s in those against 862–908 in the others; warmed on
+     * both matrices, none of 10 JVMs trapped.
      * Loading GPT-Neo-125M and running its first prefill took 1.34 s with the warm-up and 1.54–1.75 s
      * without.
      */
@@ -134,9 +147,10 @@ public final class PackedMatrix {
             compiled = true;
             int n = 768, rows = 16;
             try (Arena arena = Arena.ofShared()) {
-                PackedMatrix m = new PackedMatrix(DType.F32, n, n, arena.allocate((long) n * n * 4, 64));
-                float[] x = new float[rows * n], y = new float[rows * n];
-                for (int i = 0; i < 20; i++) m.multiply(x, rows, null, y);
+                PackedMatrix square = new PackedMatrix(DType.F32, n, n, arena.allocate((long) n * n * 4, 64));
+                PackedMatrix deep = new PackedMatrix(DType.F32, 4 * n, n, arena.allocate(16L * n * n, 64));
+                float[] x = new float[rows * 4 * n], y = new float[rows * n];
+                for (int i = 0; i < 20; i++) (i % 2 == 0 ? square : deep).multiply(x, rows, null, y);
             }
         }
     }
@@ -228,11 +242,9 @@ public final class PackedMatrix {
                 w = scratch;
                 wOff = 0;
             }
-            for (int r = r0; r < r1; r += 4) {
-                int valid = Math.min(4, r1 - r);
-                int xa = r * in + k0;
-                int xb = valid > 1 ? xa + in : xa, xc = valid > 2 ? xa + 2 * in : xa, xd = valid > 3 ? xa + 3 * in : xa;
-                micro(x, xa, xb, xc, xd, kc, w, wOff, sums);
+            for (int r = r0; r < r1; r += TILE_ROWS) {
+                int valid = Math.min(TILE_ROWS, r1 - r);
+                micro(x, r * in + k0, in, valid, kc, w, wOff, sums);
                 for (int i = 0; i < valid; i++) {
                     float[] yr = y[r + i];
                     int o = yOff[r + i] + c0, t = i * PANEL;
@@ -248,59 +260,88 @@ public final class PackedMatrix {
     }
 
     /**
-     * The 4-row × PANEL-column kernel: 16 vector accumulators; each k loads the panel's four weight
-     * vectors once and broadcasts one x value per row. The sums go to {@code sums} (4 × PANEL), which
-     * the caller adds into y: the kernel has no branch and no store that depends on the call, so the
-     * code C2 compiles for it is the same whichever calls came first. Everything stays in this one
-     * method: vectors handed to a helper that C2 does not inline get boxed, which cost 10× here.
+     * The 8-row × PANEL-column kernel: 24 vector accumulators; each k loads the panel's three weight
+     * vectors once and broadcasts one x value per row. Row i reads x from
+     * {@code xa + min(i, valid − 1)·stride}, so rows past the last valid one repeat it and stay in
+     * bounds. The sums go to {@code sums} (8 × PANEL), which the caller adds into y: the kernel has no
+     * branch and no store that depends on the call, so the code C2 compiles for it is the same
+     * whichever calls came first. Everything stays in this one method: vectors handed to a helper
+     * that C2 does not inline get boxed, which cost 10× here.
      */
-    private static void micro(float[] x, int xa, int xb, int xc, int xd, int kc, MemorySegment w, long wOff, float[] sums) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+    private static void micro(float[] x, int xa, int stride, int valid, int kc, MemorySegment w, long wOff, float[] sums) {
+        int last = valid - 1;
+        int x0 = xa, x1 = xa + Math.min(1, last) * stride, x2 = xa + Math.min(2, last) * stride;
+        int x3 = xa + Math.min(3, last) * stride, x4 = xa + Math.min(4, last) * stride;
+        int x5 = xa + Math.min(5, last) * stride, x6 = xa + Math.min(6, last) * stride, x7 = xa + Math.min(7, last) * stride;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00;
+        FloatVector c40 = c00, c41 = c00, c42 = c00;
+        FloatVector c50 = c00, c51 = c00, c52 = c00;
+        FloatVector c60 = c00, c61 = c00, c62 = c00;
+        FloatVector c70 = c00, c71 = c00, c72 = c00;
         for (int k = 0; k < kc; k++) {
             long o = wOff + k * PANEL_ROW_BYTES;
             FloatVector w0 = FloatVector.fromMemorySegment(S, w, o, Widen.LE);
             FloatVector w1 = FloatVector.fromMemorySegment(S, w, o + 4L * L, Widen.LE);
             FloatVector w2 = FloatVector.fromMemorySegment(S, w, o + 8L * L, Widen.LE);
-            FloatVector w3 = FloatVector.fromMemorySegment(S, w, o + 12L * L, Widen.LE);
-            FloatVector a = FloatVector.broadcast(S, x[xa + k]);
+            FloatVector a = FloatVector.broadcast(S, x[x0 + k]);
             c00 = w0.fma(a, c00);
             c01 = w1.fma(a, c01);
             c02 = w2.fma(a, c02);
-            c03 = w3.fma(a, c03);
-            a = FloatVector.broadcast(S, x[xb + k]);
+            a = FloatVector.broadcast(S, x[x1 + k]);
             c10 = w0.fma(a, c10);
             c11 = w1.fma(a, c11);
             c12 = w2.fma(a, c12);
-            c13 = w3.fma(a, c13);
-            a = FloatVector.broadcast(S, x[xc + k]);
+            a = FloatVector.broadcast(S, x[x2 + k]);
             c20 = w0.fma(a, c20);
             c21 = w1.fma(a, c21);
             c22 = w2.fma(a, c22);
-            c23 = w3.fma(a, c23);
-            a = FloatVector.broadcast(S, x[xd + k]);
+            a = FloatVector.broadcast(S, x[x3 + k]);
             c30 = w0.fma(a, c30);
             c31 = w1.fma(a, c31);
             c32 = w2.fma(a, c32);
-            c33 = w3.fma(a, c33);
+            a = FloatVector.broadcast(S, x[x4 + k]);
+            c40 = w0.fma(a, c40);
+            c41 = w1.fma(a, c41);
+            c42 = w2.fma(a, c42);
+            a = FloatVector.broadcast(S, x[x5 + k]);
+            c50 = w0.fma(a, c50);
+            c51 = w1.fma(a, c51);
+            c52 = w2.fma(a, c52);
+            a = FloatVector.broadcast(S, x[x6 + k]);
+            c60 = w0.fma(a, c60);
+            c61 = w1.fma(a, c61);
+            c62 = w2.fma(a, c62);
+            a = FloatVector.broadcast(S, x[x7 + k]);
+            c70 = w0.fma(a, c70);
+            c71 = w1.fma(a, c71);
+            c72 = w2.fma(a, c72);
         }
         c00.intoArray(sums, 0);
         c01.intoArray(sums, L);
         c02.intoArray(sums, 2 * L);
-        c03.intoArray(sums, 3 * L);
-        c10.intoArray(sums, 4 * L);
-        c11.intoArray(sums, 5 * L);
-        c12.intoArray(sums, 6 * L);
-        c13.intoArray(sums, 7 * L);
-        c20.intoArray(sums, 8 * L);
-        c21.intoArray(sums, 9 * L);
-        c22.intoArray(sums, 10 * L);
-        c23.intoArray(sums, 11 * L);
-        c30.intoArray(sums, 12 * L);
-        c31.intoArray(sums, 13 * L);
-        c32.intoArray(sums, 14 * L);
-        c33.intoArray(sums, 15 * L);
+        c10.intoArray(sums, 3 * L);
+        c11.intoArray(sums, 4 * L);
+        c12.intoArray(sums, 5 * L);
+        c20.intoArray(sums, 6 * L);
+        c21.intoArray(sums, 7 * L);
+        c22.intoArray(sums, 8 * L);
+        c30.intoArray(sums, 9 * L);
+        c31.intoArray(sums, 10 * L);
+        c32.intoArray(sums, 11 * L);
+        c40.intoArray(sums, 12 * L);
+        c41.intoArray(sums, 13 * L);
+        c42.intoArray(sums, 14 * L);
+        c50.intoArray(sums, 15 * L);
+        c51.intoArray(sums, 16 * L);
+        c52.intoArray(sums, 17 * L);
+        c60.intoArray(sums, 18 * L);
+        c61.intoArray(sums, 19 * L);
+        c62.intoArray(sums, 20 * L);
+        c70.intoArray(sums, 21 * L);
+        c71.intoArray(sums, 22 * L);
+        c72.intoArray(sums, 23 * L);
     }
 }
