@@ -28,8 +28,8 @@ public final class PackedMatrix {
     /**
      * Rows per call of the micro-kernel: 8 rows × 3 vectors is the largest tile whose 24 accumulators,
      * 3 weight vectors and a broadcast fit AVX-512's 32 registers. A decoding step's 16 rows then take
-     * two passes over each block of weights instead of four (4 × 4 tiles), with 24 FMAs per k-step
-     * instead of 16 for the loop's other instructions. Ten interleaved pairs of JVMs, GPT-Neo-125M at
+     * two passes over each block of weights instead of four (4 × 4 tiles), and a k-step issues 24
+     * FMAs for 11 loads instead of 16 for 8. Ten interleaved pairs of JVMs, GPT-Neo-125M at
      * batch 16 with 10-token prompts: 843 decode tokens/s on average against 820 with 4 × 4 tiles;
      * six later pairs gave 884 against 860, leaving out the one JVM with a bad compile (see
      * {@link #compileForDecoding}).
@@ -125,8 +125,8 @@ public final class PackedMatrix {
 
     /**
      * Runs a few thousand decode-shaped (16-row) micro-kernel calls on two small zero matrices, with
-     * 768 and 3072 inputs as a GPT-2-small layer has, once per JVM, before the first float32 matrix is packed, so that C2 compiles {@link #micro} from a
-     * decoding step's profile. C2 keeps the code of that first compile for the rest of the run, and
+     * 768 and 3072 inputs as a GPT-2-small layer has, once per JVM, before the first float32 matrix is
+     * packed, so that C2 compiles {@link #micro} from a decoding step's profile. C2 keeps the code of that first compile for the rest of the run, and
      * which calls came first changed its speed. Interleaved runs of one build, GPT-Neo-125M (F32,
      * batch 16, 10-token prompts): 755–789 decode tokens/s with this warm-up, 587–619 without (the
      * earlier kernel, which added into y itself: 641–649 either way). The same warm-up before a
@@ -244,7 +244,7 @@ public final class PackedMatrix {
             }
             for (int r = r0; r < r1; r += TILE_ROWS) {
                 int valid = Math.min(TILE_ROWS, r1 - r);
-                if (valid > 4) micro(x, r * in + k0, in, valid, kc, w, wOff, sums);
+                if (valid > TILE_ROWS / 2) micro(x, r * in + k0, in, valid, kc, w, wOff, sums);
                 else microNarrow(x, r * in + k0, in, valid, kc, w, wOff, sums);
                 for (int i = 0; i < valid; i++) {
                     float[] yr = y[r + i];
@@ -347,10 +347,12 @@ public final class PackedMatrix {
     }
 
     /**
-     * {@link #micro} for at most 4 rows (a batch of one, or a tile's last rows), with half its FMAs.
-     * A batch of one in bfloat16 widens each block before the kernel reads it, and 8-row tiles made
-     * it compute-bound: Pythia-160M at batch 1, three JVMs each, decoded 59–76 tokens/s with 8-row
-     * tiles only, 67–87 with this kernel and 64–88 with the earlier 4 × 4 tiles.
+     * {@link #micro} for at most TILE_ROWS / 2 = 4 rows (a batch of one, or a tile's last rows), with
+     * half its FMAs. A batch of one in bfloat16 widens each block before the kernel reads it, and
+     * 8-row tiles made it compute-bound: Pythia-160M at batch 1, three JVMs each, decoded 59–76
+     * tokens/s with 8-row tiles only, 67–87 with this kernel and 64–88 with the earlier 4 × 4 tiles.
+     * It is a method of its own, not a row count tested in micro's loop, because that loop must hold
+     * no branch that depends on the call.
      */
     private static void microNarrow(float[] x, int xa, int stride, int valid, int kc, MemorySegment w, long wOff, float[] sums) {
         int last = valid - 1;
